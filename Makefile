@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LOCALES := locales
+PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/hotline.po)
+MO := $(PO:.po=.mo)
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test check lint typecheck imports migrations catalogs-check pytest bench clean
+
+run: $(STAMP) $(MO) ## set up and run the service on its embedded defaults
+	$(BIN)/hotline serve
+
+test: $(STAMP) $(MO) check pytest ## set up and run every check and the whole test suite
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile -i $< -o $@ -D hotline
+
+check: lint typecheck imports migrations catalogs-check
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+migrations: $(STAMP)
+	rm -rf var/check && mkdir -p var/check
+	HOTLINE_DATABASE_URL=sqlite:///var/check/check.db $(BIN)/hotline db upgrade
+	HOTLINE_DATABASE_URL=sqlite:///var/check/check.db $(BIN)/hotline db check
+
+catalogs-check: $(STAMP) ## the template must match the source; msgfmt must accept every catalog
+	scripts/check-catalogs
+
+pytest: $(STAMP) $(MO)
+	HOTLINE_TEST_POSTGRES_URL="$${HOTLINE_TEST_POSTGRES_URL:-$$(scripts/postgres-for-tests)}" \
+		$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP) $(MO) ## load benchmark against a baseline (needs wrk)
+	$(BIN)/python bench/voice_webhook.py
+
+clean:
+	rm -rf $(VENV) var $(MO)

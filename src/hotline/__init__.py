@@ -1,0 +1,1 @@
+"""hotline: the backend of a multilingual emergency hotline."""

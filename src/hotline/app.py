@@ -1,0 +1,164 @@
+"""create_app(): the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from anyio import to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import Engine, text
+
+from hotline import db
+from hotline.config import LOCAL_STANDIN_PATH, Settings
+from hotline.deps import Runtime
+from hotline.errors import HotlineError, InvalidSignature
+from hotline.events.recorder import EventRecorder
+from hotline.i18n import catalogs as catalog_loader
+from hotline.privacy.pseudonym import Keyring, load_keyring
+from hotline.rights import resources
+from hotline.simulator.standin import create_standin
+from hotline.sms.router import router as sms_router
+from hotline.telephony.gateway import Gateway
+from hotline.telephony.signature import SignatureChecker
+from hotline.telephony.twilio_gateway import TwilioGateway
+from hotline.voice import flow
+from hotline.voice.router import router as voice_router
+from hotline.voice.twiml import Renderer
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    gateway: Gateway | None = None,
+    keyring: Keyring | None = None,
+) -> Runtime:
+    """Everything the service needs, checked: bad settings or catalogs stop it here."""
+    auth_token, _secret = settings.require_secrets()
+    catalogs = catalog_loader.load(settings.locales_dir, settings.languages)
+    hotline = flow.Hotline(
+        menu=tuple(
+            flow.MenuOption(code, catalogs.language(code).digit) for code in settings.voice_menu
+        ),
+        default_language=settings.default_language,
+        backup_number=settings.backup_number,
+        resources=resources.load(settings.resources_file),
+    )
+    renderer = Renderer(catalogs=catalogs, public_url=settings.public_url)
+    engine = engine or db.make_engine(settings.sqlalchemy_url)
+    static_fallback = renderer.render(
+        flow.fallback(settings.default_language, hotline).intents, None
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        catalogs=catalogs,
+        hotline=hotline,
+        renderer=renderer,
+        signatures=SignatureChecker(auth_token=auth_token, public_url=settings.public_url),
+        keyring=keyring
+        or load_keyring(
+            settings.data_dir / "keys" / "pseudonym.json",
+            epoch_days=settings.pseudonym_epoch_days,
+        ),
+        recorder=EventRecorder(engine),
+        gateway=gateway
+        or TwilioGateway(
+            account_sid=settings.twilio_account_sid,
+            auth_token=auth_token,
+            api_url=settings.effective_twilio_api_url,
+        ),
+        static_fallback=static_fallback,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    gateway: Gateway | None = None,
+    keyring: Keyring | None = None,
+) -> FastAPI:
+    """The hotline service for `settings`; the keywords replace parts of its runtime."""
+    runtime = build_runtime(settings, engine=engine, gateway=gateway, keyring=keyring)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            await to_thread.run_sync(runtime.recorder.flush)
+
+    app = FastAPI(
+        title="hotline",
+        summary="Multilingual emergency hotline: Twilio webhooks and coordinator API.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.include_router(voice_router)
+    app.include_router(sms_router)
+    _health_routes(app, runtime)
+    _error_handlers(app)
+    if settings.uses_local_standin:
+        app.mount(
+            LOCAL_STANDIN_PATH,
+            create_standin(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.require_secrets()[0],
+            ),
+        )
+    return app
+
+
+def _health_routes(app: FastAPI, runtime: Runtime) -> None:
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """The database answers and every enabled language's catalog is loaded."""
+        checks = {
+            "catalogs": sorted(runtime.catalogs.languages) == sorted(runtime.settings.languages)
+        }
+        try:
+            await asyncio.wait_for(to_thread.run_sync(_ping, runtime.engine), READY_TIMEOUT_SECONDS)
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InvalidSignature)
+    async def invalid_signature(request: Request, _error: InvalidSignature) -> PlainTextResponse:
+        log.warning("rejected an unsigned or mis-signed webhook", extra={"path": request.url.path})
+        return PlainTextResponse("invalid signature", status_code=403)
+
+    @app.exception_handler(HotlineError)
+    async def hotline_error(_request: Request, error: HotlineError) -> JSONResponse:
+        return JSONResponse(
+            {"error": error.code, "message": error.message}, status_code=error.status_code
+        )

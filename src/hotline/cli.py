@@ -1,0 +1,201 @@
+"""The `hotline` command."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+import uvicorn
+
+from hotline import logging as hotline_logging
+from hotline import migrate
+from hotline.app import create_app
+from hotline.config import Settings
+from hotline.errors import HotlineError
+from hotline.i18n import catalogs as catalog_loader
+from hotline.i18n import tools as i18n_tools
+from hotline.simulator.call import CallSimulator, DialAnswer, InteractiveKeys, ScriptedKeys
+from hotline.voice import twiml
+
+app = typer.Typer(help="A multilingual emergency hotline.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+simulate_app = typer.Typer(help="Try the hotline without a phone.", no_args_is_help=True)
+i18n_app = typer.Typer(help="Catalogs for translators.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(i18n_app, name="i18n")
+
+DEMO_CALLER = "+13125550123"
+DEMO_HOTLINE = "+13125550100"
+DEMO_BACKUP = "+13125550111"
+
+
+def _local_secret(path: Path, nbytes: int) -> str:
+    """A secret kept in the data folder for the local demo, made on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+def _settings(*, host: str = "127.0.0.1", port: int = 8000) -> Settings:
+    """The environment's settings; without a Twilio token, the local demo's."""
+    settings = Settings()
+    if settings.twilio_auth_token is not None:
+        return settings
+    if not settings.uses_local_standin:
+        raise HotlineError(
+            "TWILIO_AUTH_TOKEN is not set but HOTLINE_TWILIO_API_URL points at a real API"
+        )
+    local = settings.data_dir / "local"
+    public_url = settings.public_url
+    if "public_url" not in settings.model_fields_set:
+        public_url = f"http://{host}:{port}"
+    return Settings(
+        twilio_auth_token=_local_secret(local / "auth-token", 24),
+        secret_key=settings.secret_key or _local_secret(local / "secret-key", 32),
+        public_url=public_url,
+        backup_number=settings.backup_number or DEMO_BACKUP,
+    )
+
+
+def _fail(error: HotlineError) -> typer.Exit:
+    typer.echo(f"hotline: {error.message}", err=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the service (an embedded SQLite database is migrated first)."""
+    try:
+        settings = _settings(host=host, port=port)
+        hotline_logging.configure(settings.log_level)
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            migrate.upgrade(settings.sqlalchemy_url)
+        application = create_app(settings)
+    except HotlineError as error:
+        raise _fail(error) from None
+    if settings.uses_local_standin:
+        typer.echo(
+            f"hotline is answering on {settings.public_url} with the local Twilio stand-in.\n"
+            "Place a test call from another terminal:\n"
+            "  .venv/bin/hotline simulate call            (you press the keys)\n"
+            "  .venv/bin/hotline simulate call --press 2 1 0   (keys given in advance)",
+            err=True,
+        )
+    uvicorn.run(application, host=host, port=port, access_log=False, log_config=None)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to HOTLINE_DATABASE_URL."""
+    settings = Settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.sqlalchemy_url)
+    typer.echo("database is up to date", err=True)
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when models/ has changes no migration describes."""
+    migrate.check(Settings().sqlalchemy_url)
+
+
+@simulate_app.command("call")
+def simulate_call(
+    from_: Annotated[str, typer.Option("--from", help="The caller's number.")] = DEMO_CALLER,
+    to: Annotated[str, typer.Option(help="The hotline number called.")] = DEMO_HOTLINE,
+    press: Annotated[
+        list[str] | None,
+        typer.Option(help="Keys to press in order ('-' presses nothing). Repeat or list."),
+    ] = None,
+    answer: Annotated[
+        str, typer.Option(help="What a dialled number does: completed, busy, no-answer.")
+    ] = "completed",
+    url: Annotated[str | None, typer.Option(help="Where the service listens.")] = None,
+) -> None:
+    """Call the running service the way Twilio does, and print what the caller hears."""
+    try:
+        settings = _settings()
+    except HotlineError as error:
+        raise _fail(error) from None
+    token = settings.twilio_auth_token
+    assert token is not None
+    keys_pressed = [key for entry in press or [] for key in entry.split()]
+    keys = ScriptedKeys(keys_pressed) if press else InteractiveKeys()
+    if answer not in ("completed", "busy", "no-answer", "failed"):
+        raise typer.BadParameter(
+            "choose completed, busy, no-answer or failed", param_hint="--answer"
+        )
+    outcome = DialAnswer(status=answer)  # type: ignore[arg-type]
+    with httpx.Client(base_url=url or settings.public_url, timeout=10) as client:
+        simulator = CallSimulator(
+            client=client,
+            public_url=settings.public_url,
+            auth_token=token.get_secret_value(),
+            caller=from_,
+            hotline=to,
+            keys=keys,
+            answer=lambda _number: outcome,
+        )
+        try:
+            result = simulator.run()
+        except httpx.ConnectError:
+            typer.echo(
+                f"hotline: nothing answers at {url or settings.public_url}; "
+                "start it with 'make run'",
+                err=True,
+            )
+            raise typer.Exit(code=2) from None
+    typer.echo(f"(call ended: {result.ended_by})")
+
+
+@app.command("fallback-twiml")
+def fallback_twiml() -> None:
+    """Print the static TwiML for Twilio's fallback URL, from the catalogs and settings."""
+    settings = Settings()
+    loaded = catalog_loader.load(settings.locales_dir, settings.languages)
+    sys.stdout.write(
+        twiml.static_fallback(
+            catalogs=loaded, codes=settings.voice_menu, backup_number=settings.backup_number
+        )
+        + "\n"
+    )
+
+
+@i18n_app.command("extract")
+def i18n_extract(
+    output: Annotated[Path | None, typer.Option(help="Write here instead.")] = None,
+) -> None:
+    """Regenerate locales/hotline.pot from the source."""
+    i18n_tools.extract(Settings().locales_dir, output)
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Merge the template into every enabled language's catalog."""
+    settings = Settings()
+    i18n_tools.update(settings.locales_dir, settings.languages)
+
+
+@i18n_app.command("compile")
+def i18n_compile() -> None:
+    """Compile every enabled language's catalog for the service."""
+    settings = Settings()
+    i18n_tools.compile_all(settings.locales_dir, settings.languages)
+
+
+def main() -> None:
+    app()

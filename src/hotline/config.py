@@ -1,0 +1,137 @@
+"""Settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import phonenumbers
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hotline.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_ACCOUNT_SID = "AC" + "0" * 32
+LOCAL_STANDIN_PATH = "/local-twilio"
+TWILIO_API_URL = "https://api.twilio.com"
+
+
+def e164(number: str, *, field: str, region: str = "US") -> str:
+    """`number` in E.164 form, or a ValueError naming `field` (never the number)."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{field} is not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"{field} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told, with the embedded defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_", extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
+
+    database_url: str = ""
+    data_dir: Path = PROJECT_ROOT / "var"
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = None
+    backup_number: str | None = None
+    twilio_account_sid: str = Field(
+        default=LOCAL_ACCOUNT_SID, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN")
+    )
+    twilio_api_url: str = ""
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    languages: Annotated[list[str], NoDecode] = ["en", "es"]
+    voice_menu: Annotated[list[str], NoDecode] = ["en", "es"]
+    default_language: str = "en"
+    resources_file: Path | None = None
+    pseudonym_epoch_days: int = Field(default=30, ge=1)
+    event_flush_seconds: float = Field(default=0.5, gt=0)
+    log_level: str = "INFO"
+
+    _split_lists = field_validator("languages", "voice_menu", mode="before")(_split)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("HOTLINE_PUBLIC_URL must start with http:// or https://")
+        scheme, _, rest = value.partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme}://{host.lower()}{slash}{path}"
+
+    @field_validator("backup_number", mode="before")
+    @classmethod
+    def _backup_number(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is None:
+            return None
+        return e164(str(value), field="HOTLINE_BACKUP_NUMBER")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'hotline.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def uses_local_standin(self) -> bool:
+        """True when REST calls go to the stand-in this service mounts for itself."""
+        return not self.twilio_api_url or self.twilio_api_url == self.local_standin_url
+
+    @property
+    def local_standin_url(self) -> str:
+        return self.public_url + LOCAL_STANDIN_PATH
+
+    @property
+    def effective_twilio_api_url(self) -> str:
+        if self.twilio_api_url:
+            return self.twilio_api_url.rstrip("/")
+        return self.local_standin_url
+
+    def require_secrets(self) -> tuple[str, bytes]:
+        """The auth token and secret key, or a ConfigError that says what is missing."""
+        if self.twilio_auth_token is None or not self.twilio_auth_token.get_secret_value():
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is not set: webhooks cannot be verified, refusing to start"
+            )
+        if "public_url" not in self.model_fields_set:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is set but HOTLINE_PUBLIC_URL is not: signatures are "
+                "checked against the public URL, refusing to start"
+            )
+        if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+            raise ConfigError("HOTLINE_SECRET_KEY must be set to at least 32 characters")
+        if self.default_language not in self.languages:
+            raise ConfigError("HOTLINE_DEFAULT_LANGUAGE must be one of HOTLINE_LANGUAGES")
+        unknown = [code for code in self.voice_menu if code not in self.languages]
+        if unknown:
+            raise ConfigError(f"HOTLINE_VOICE_MENU names languages not enabled: {unknown}")
+        return (
+            self.twilio_auth_token.get_secret_value(),
+            self.secret_key.get_secret_value().encode(),
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

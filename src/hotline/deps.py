@@ -1,0 +1,61 @@
+"""What the HTTP edge needs, as Annotated dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from hotline.config import Settings
+from hotline.events.recorder import EventRecorder
+from hotline.i18n.catalogs import Catalogs
+from hotline.privacy.pseudonym import Keyring
+from hotline.telephony.gateway import Gateway
+from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
+from hotline.telephony.webhooks import FORM_TYPE, parse_form
+from hotline.voice.flow import Hotline
+from hotline.voice.twiml import Renderer
+
+
+@dataclass
+class Runtime:
+    """Everything built once at start-up that requests share."""
+
+    settings: Settings
+    engine: Engine
+    catalogs: Catalogs
+    hotline: Hotline
+    renderer: Renderer
+    signatures: SignatureChecker
+    keyring: Keyring
+    recorder: EventRecorder
+    gateway: Gateway
+    # Rendered at start-up, so the last resort needs no catalog lookup at all.
+    static_fallback: str
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def verified_form(request: Request, runtime: RuntimeDep) -> dict[str, list[str]]:
+    """The form of a Twilio webhook whose signature checks out; InvalidSignature otherwise."""
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    form = parse_form(body) if content_type.startswith(FORM_TYPE) else {}
+    runtime.signatures.check(
+        path=request.url.path,
+        query=request.url.query,
+        params=form,
+        signature=request.headers.get(SIGNATURE_HEADER),
+    )
+    return form
+
+
+TwilioForm = Annotated[dict[str, list[str]], Depends(verified_form)]

@@ -1,0 +1,1 @@
+"""The call event log, written off the caller's path."""

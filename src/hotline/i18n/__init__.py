@@ -1,0 +1,1 @@
+"""Languages, catalogs and translators: words are data."""

@@ -1,0 +1,1 @@
+"""Pseudonyms, sealed values and retention: holding as little as possible."""

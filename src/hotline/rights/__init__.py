@@ -1,0 +1,1 @@
+"""The know-your-rights script and the deployment's local resources."""

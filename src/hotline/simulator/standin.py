@@ -1,0 +1,376 @@
+"""A local stand-in for the parts of Twilio's REST API the hotline uses: Messages and Calls."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import math
+import secrets
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+API_VERSION = "2010-04-01"
+BODY_LIMIT = 1600
+TWIML_LIMIT = 4000
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+# Twilio's test-credential magic numbers: sending to them fails with these codes.
+MESSAGE_TO_ERRORS: Mapping[str, tuple[int, str]] = {
+    "+15005550001": (21211, "The 'To' number is not a valid phone number."),
+    "+15005550002": (21612, "The 'To' phone number is not currently reachable via SMS."),
+    "+15005550003": (21408, "Permission to send an SMS has not been enabled for the region."),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
+    "+15005550009": (21614, "'To' number is not a valid mobile number"),
+}
+CALL_TO_ERRORS: Mapping[str, tuple[int, str]] = {
+    "+15005550001": (21217, "Phone number does not appear to be valid"),
+    "+15005550002": (21214, "'To' phone number cannot be reached"),
+    "+15005550003": (21215, "Geo permission configuration is not permitting call"),
+    "+15005550004": (21216, "Call blocked by Twilio blocklist"),
+}
+
+# GSM 03.38: the basic set costs one septet a character, the extension set two.
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
+_ENDED = frozenset({"canceled", "completed", "busy", "failed", "no-answer"})
+
+Resource = dict[str, Any]
+
+
+class StandinError(Exception):
+    """A refusal, answered in Twilio's error shape."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class StandinRecord:
+    """What the stand-in was asked to send, oldest first, in memory only."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.messages: list[Resource] = []
+        self.calls: list[Resource] = []
+
+    def clear(self) -> None:
+        """Forget every message and call."""
+        with self.lock:
+            self.messages.clear()
+            self.calls.clear()
+
+
+def segments(body: str) -> int:
+    """How many SMS segments `body` costs: GSM-7 160/153 a segment, otherwise UCS-2 70/67."""
+    if all(char in _GSM_BASIC or char in _GSM_EXTENDED for char in body):
+        units = sum(2 if char in _GSM_EXTENDED else 1 for char in body)
+        single, part = 160, 153
+    else:
+        units = len(body.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    return 1 if units <= single else math.ceil(units / part)
+
+
+def create_standin(*, account_sid: str, auth_token: str) -> FastAPI:
+    """The stand-in app; mount it where the SDK's `api.base_url` points."""
+    record = StandinRecord()
+    app = FastAPI(title="Twilio stand-in", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.standin = record
+    expected = f"{account_sid}:{auth_token}".encode()
+
+    def authenticate(request: Request, sid: str) -> None:
+        given = _basic_credentials(request.headers.get("authorization", ""))
+        # Both comparisons always run, so timing tells nothing about which one failed.
+        valid_credentials = hmac.compare_digest(given, expected)
+        valid_account = hmac.compare_digest(sid.encode(), account_sid.encode())
+        if not (valid_credentials and valid_account):
+            raise StandinError(401, 20003, "Authenticate")
+
+    router = APIRouter(
+        prefix=f"/{API_VERSION}/Accounts/{{sid}}", dependencies=[Depends(authenticate)]
+    )
+    base = f"/{API_VERSION}/Accounts/{account_sid}"
+
+    @router.post("/Messages.json", status_code=201)
+    async def create_message(request: Request) -> Resource:
+        form = await _form(request)
+        to, sender, service = (
+            _one(form, "To"),
+            _one(form, "From"),
+            _one(form, "MessagingServiceSid"),
+        )
+        body = _one(form, "Body") or ""
+        media = form.get("MediaUrl", [])
+        if not to:
+            raise StandinError(400, 21604, "A 'To' phone number is required.")
+        if not sender and not service:
+            raise StandinError(400, 21603, "A 'From' phone number is required.")
+        if not body and not media:
+            raise StandinError(400, 21602, "Message body is required.")
+        if len(body) > BODY_LIMIT:
+            raise StandinError(400, 21617, "The concatenated message body exceeds the limit.")
+        if to in MESSAGE_TO_ERRORS:
+            raise StandinError(400, *MESSAGE_TO_ERRORS[to])
+        sid = _sid("SM")
+        now = _now()
+        message: Resource = {
+            "account_sid": account_sid,
+            "api_version": API_VERSION,
+            "body": body,
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": sender,
+            "messaging_service_sid": service,
+            "num_media": str(len(media)),
+            "num_segments": str(segments(body)) if body else "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            # A Messaging Service picks the sender later, so Twilio says "accepted".
+            "status": "queued" if sender else "accepted",
+            "subresource_uris": {"media": f"{base}/Messages/{sid}/Media.json"},
+            "to": to,
+            "uri": f"{base}/Messages/{sid}.json",
+            # Not part of Twilio's resource: kept so tests can see what was asked for.
+            "status_callback": _one(form, "StatusCallback"),
+        }
+        with record.lock:
+            record.messages.append(message)
+        return message
+
+    @router.get("/Messages.json")
+    def list_messages(request: Request) -> Resource:
+        with record.lock:
+            messages = list(record.messages)
+        return _page(request, "messages", messages, filters={"To": "to", "From": "from"})
+
+    @router.get("/Messages/{message_sid}.json")
+    def fetch_message(request: Request, message_sid: str) -> Resource:
+        with record.lock:
+            return dict(_find(record.messages, message_sid, request))
+
+    @router.post("/Calls.json", status_code=201)
+    async def create_call(request: Request) -> Resource:
+        form = await _form(request)
+        to, sender = _one(form, "To"), _one(form, "From")
+        url, twiml = _one(form, "Url"), _one(form, "Twiml")
+        if not to:
+            raise StandinError(400, 21201, "No 'To' number is specified")
+        if not sender:
+            raise StandinError(400, 21213, "No 'From' number is specified")
+        if not url and not twiml and not _one(form, "ApplicationSid"):
+            raise StandinError(400, 21205, "Url parameter is required")
+        if twiml is not None and len(twiml) > TWIML_LIMIT:
+            raise StandinError(400, 32018, "Twiml exceeds the 4000 character limit")
+        if to in CALL_TO_ERRORS:
+            raise StandinError(400, *CALL_TO_ERRORS[to])
+        sid = _sid("CA")
+        now = _now()
+        call: Resource = {
+            "account_sid": account_sid,
+            "annotation": None,
+            "answered_by": None,
+            "api_version": API_VERSION,
+            "caller_name": None,
+            "date_created": now,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "duration": None,
+            "end_time": None,
+            "forwarded_from": None,
+            "from": sender,
+            "from_formatted": sender,
+            "group_sid": None,
+            "parent_call_sid": None,
+            "phone_number_sid": None,
+            "price": None,
+            "price_unit": "USD",
+            "queue_time": "0",
+            "sid": sid,
+            "start_time": None,
+            "status": "queued",
+            "subresource_uris": {
+                "notifications": f"{base}/Calls/{sid}/Notifications.json",
+                "recordings": f"{base}/Calls/{sid}/Recordings.json",
+            },
+            "to": to,
+            "to_formatted": to,
+            "trunk_sid": None,
+            "uri": f"{base}/Calls/{sid}.json",
+            # Not part of Twilio's resource: kept so tests can see what was asked for.
+            "url": url,
+            "method": (_one(form, "Method") or "POST").upper(),
+            "twiml": twiml,
+            "status_callback": _one(form, "StatusCallback"),
+            "status_callback_event": form.get("StatusCallbackEvent", []),
+            "timeout": _one(form, "Timeout"),
+        }
+        with record.lock:
+            record.calls.append(call)
+        return call
+
+    @router.get("/Calls.json")
+    def list_calls(request: Request) -> Resource:
+        with record.lock:
+            calls = list(record.calls)
+        return _page(
+            request, "calls", calls, filters={"To": "to", "From": "from", "Status": "status"}
+        )
+
+    @router.get("/Calls/{call_sid}.json")
+    def fetch_call(request: Request, call_sid: str) -> Resource:
+        with record.lock:
+            return dict(_find(record.calls, call_sid, request))
+
+    @router.post("/Calls/{call_sid}.json")
+    async def update_call(request: Request, call_sid: str) -> Resource:
+        form = await _form(request)
+        status, url, twiml = _one(form, "Status"), _one(form, "Url"), _one(form, "Twiml")
+        if status is not None and status not in {"canceled", "completed"}:
+            raise StandinError(400, 21200, "Status must be canceled or completed")
+        if url is not None and twiml is not None:
+            raise StandinError(400, 21200, "Url and Twiml cannot both be given")
+        with record.lock:
+            call = _find(record.calls, call_sid, request)
+            ended = call["status"] in _ENDED
+            if ended and (url is not None or twiml is not None):
+                raise StandinError(400, 21220, "Call is not in-progress. Cannot redirect.")
+            now = _now()
+            if url is not None:
+                call |= {"url": url, "twiml": None, "method": _one(form, "Method") or "POST"}
+            if twiml is not None:
+                call |= {"twiml": twiml, "url": None}
+            # An ended call stays as it ended; Twilio ignores a late hang-up.
+            if status is not None and not ended:
+                call |= {"status": status, "end_time": now}
+            call["date_updated"] = now
+            return dict(call)
+
+    @app.exception_handler(StandinError)
+    async def standin_error(request: Request, error: StandinError) -> JSONResponse:
+        return _error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: 20404, 405: 20004}.get(error.status_code, error.status_code)
+        return _error_response(error.status_code, code, str(error.detail))
+
+    app.include_router(router)
+    return app
+
+
+def _error_response(status: int, code: int, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else None
+    return JSONResponse(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _basic_credentials(header: str) -> bytes:
+    """The "sid:token" of an HTTP Basic Authorization header, or nothing."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return b""
+    try:
+        return base64.b64decode(encoded.strip(), validate=True)
+    except ValueError:
+        return b""
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    # Parsed by hand: the SDK always posts form-encoded, and this needs no multipart parser.
+    body = await request.body()
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _one(form: Mapping[str, Sequence[str]], key: str) -> str | None:
+    values = form.get(key)
+    return values[-1] if values else None
+
+
+def _find(resources: list[Resource], sid: str, request: Request) -> Resource:
+    for resource in resources:
+        if resource["sid"] == sid:
+            return resource
+    raise StandinError(404, 20404, f"The requested resource {request.url.path} was not found")
+
+
+def _page(
+    request: Request, key: str, resources: list[Resource], *, filters: Mapping[str, str]
+) -> Resource:
+    """One page of `resources`, newest first, in Twilio's list envelope."""
+    query = request.query_params
+    matching = [
+        resource
+        for resource in reversed(resources)
+        if all(
+            resource.get(field) == query[param]
+            for param, field in filters.items()
+            if param in query
+        )
+    ]
+    size = min(max(_int(query.get("PageSize"), DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE)
+    page = max(_int(query.get("Page"), 0), 0)
+    start = page * size
+    items = matching[start : start + size]
+    has_next = start + size < len(matching)
+    return {
+        key: items,
+        "end": start + len(items) - 1 if items else start,
+        "first_page_uri": _page_uri(request, 0, size),
+        "next_page_uri": _page_uri(request, page + 1, size) if has_next else None,
+        "page": page,
+        "page_size": size,
+        "previous_page_uri": _page_uri(request, page - 1, size) if page > 0 else None,
+        "start": start,
+        "uri": _page_uri(request, page, size),
+    }
+
+
+def _page_uri(request: Request, page: int, size: int) -> str:
+    # Relative to the API root, as Twilio's are: the SDK prefixes its base_url.
+    params = {k: v for k, v in request.query_params.items() if k not in {"Page", "PageSize"}}
+    params |= {"Page": str(page), "PageSize": str(size)}
+    mount = request.scope.get("root_path", "")
+    path = request.url.path.removeprefix(mount) if mount else request.url.path
+    return f"{path}?{urlencode(params)}"
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+def _now() -> str:
+    return format_datetime(datetime.now(UTC))

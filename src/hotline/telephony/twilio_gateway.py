@@ -1,0 +1,50 @@
+"""The gateway to Twilio's REST API (or to a stand-in at the same paths)."""
+
+from __future__ import annotations
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from hotline.errors import TelephonyError
+from hotline.telephony.gateway import Sent
+
+# Without a timeout the SDK waits for ever on a stuck connection.
+REQUEST_TIMEOUT_SECONDS = 10
+
+
+class TwilioGateway:
+    """Texts and calls through the Twilio SDK, pointed at `api_url`."""
+
+    def __init__(self, *, account_sid: str, auth_token: str, api_url: str) -> None:
+        self._client = Client(
+            account_sid, auth_token, http_client=TwilioHttpClient(timeout=REQUEST_TIMEOUT_SECONDS)
+        )
+        self._client.api.base_url = api_url
+
+    def send_message(
+        self, *, to: str, from_: str, body: str, status_callback: str | None = None
+    ) -> Sent:
+        try:
+            message = self._client.messages.create(
+                to=to, from_=from_, body=body, status_callback=status_callback
+            )
+        except TwilioRestException as error:
+            raise TelephonyError(_describe(error), twilio_code=error.code) from None
+        return Sent(sid=message.sid, status=message.status)
+
+    def create_call(
+        self, *, to: str, from_: str, url: str, status_callback: str | None = None
+    ) -> Sent:
+        try:
+            call = self._client.calls.create(
+                to=to, from_=from_, url=url, status_callback=status_callback
+            )
+        except TwilioRestException as error:
+            raise TelephonyError(_describe(error), twilio_code=error.code) from None
+        return Sent(sid=call.sid, status=call.status)
+
+
+def _describe(error: TwilioRestException) -> str:
+    # Twilio's own message can quote the number it refused; keep only status and code.
+    return f"Twilio refused the request: HTTP {error.status}, error {error.code}"

@@ -1,0 +1,1 @@
+"""The voice channel: the IVR as a pure flow, rendered as TwiML at the edge."""

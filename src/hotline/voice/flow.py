@@ -1,0 +1,374 @@
+"""The IVR as a pure function: a call's state and an event in, intents out.
+
+No I/O and no framework here. The state travels in the query string of the action
+URLs the edge emits, which Twilio signs back, so a call needs no database to move on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from hotline.i18n.translator import N_, Msg
+from hotline.rights.resources import FRAMES, Resource
+from hotline.rights.script import DISCLAIMER, SECTIONS
+
+Step = Literal["language", "main", "rights", "resources", "urgent"]
+STEPS: tuple[Step, ...] = ("language", "main", "rights", "resources", "urgent")
+
+# Seconds Twilio waits for a key after the prompts end.
+MENU_TIMEOUT = 5
+RIGHTS_TIMEOUT = 4
+# How long the backup number rings before the caller is told nobody answered.
+DIAL_TIMEOUT = 25
+# Silent passes through the main menu before the call ends politely.
+MAIN_MENU_SILENCES = 3
+
+
+# --- what a caller hears -----------------------------------------------------------
+
+# TRANSLATORS: one option of the language menu, spoken in its own language.
+LANGUAGE_OPTION = N_("voice", "For English, press %(digit)s.")
+MAIN_URGENT = N_(
+    "voice", "If immigration agents are at your door, or someone was just detained, press 1."
+)
+MAIN_RIGHTS = N_("voice", "To hear your rights, press 2.")
+MAIN_RESOURCES = N_(
+    "voice", "For free legal clinics, emergency numbers and community workshops, press 4."
+)
+MAIN_LANGUAGE = N_("voice", "To change the language, press 9.")
+MAIN_REPEAT = N_("voice", "To hear this menu again, press 0.")
+NOT_AN_OPTION = N_("voice", "Sorry, that key is not on the menu.")
+GOODBYE = N_("voice", "You can call this number again at any time. Goodbye.")
+URGENT_CONNECTING = N_("voice", "We are calling someone who can help you. Please stay on the line.")
+URGENT_NOBODY = N_("voice", "We could not reach anyone right now. We are sorry.")
+URGENT_UNAVAILABLE = N_("voice", "Nobody can take this call right now. We are sorry.")
+URGENT_ENDED = N_("voice", "Your call has ended. If you need more help, stay on the line.")
+# TRANSLATORS: %(number)s and %(total)s are spoken numbers, e.g. "Part 2 of 7."
+RIGHTS_PART = N_("voice", "Part %(number)s of %(total)s.")
+RIGHTS_KEYS = N_(
+    "voice",
+    "Press 1 for the next part. Press 2 to hear this part again. Press 0 for the main menu.",
+)
+RIGHTS_LAST_KEYS = N_(
+    "voice",
+    "That was the last part. Press 2 to hear it again. Press 0 for the main menu.",
+)
+RESOURCES_INTRO = N_("voice", "Here are places that can help you.")
+RESOURCES_KEYS = N_("voice", "Press 1 to hear this again. Press 0 for the main menu.")
+APOLOGY = N_("voice", "We are sorry, something went wrong. We are connecting you to a person now.")
+APOLOGY_NO_BACKUP = N_(
+    "voice", "We are sorry, something went wrong. Please call this number again in a minute."
+)
+
+
+# --- state, events and intents -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallState:
+    """Where a call is: the step, its language, how often a menu went unanswered."""
+
+    step: Step
+    lang: str | None = None
+    attempt: int = 0
+    section: int = 0
+
+    def query(self) -> list[tuple[str, str]]:
+        """The state as query parameters, keys sorted, as Twilio signs them."""
+        items = {"attempt": str(self.attempt), "step": self.step}
+        if self.lang is not None:
+            items["lang"] = self.lang
+        if self.step == "rights":
+            items["section"] = str(self.section)
+        return sorted(items.items())
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str], *, languages: Sequence[str]) -> CallState:
+        """The state in a query string; ValueError when it is not one we emit."""
+        step = query.get("step", "")
+        if step not in STEPS:
+            raise ValueError("unknown step")
+        lang = query.get("lang")
+        if lang is not None and lang not in languages:
+            raise ValueError("unknown language")
+        if step != "language" and lang is None:
+            raise ValueError("a step past the language menu needs a language")
+        attempt = int(query.get("attempt", "0"))
+        section = int(query.get("section", "0"))
+        if not 0 <= attempt <= MAIN_MENU_SILENCES:
+            raise ValueError("attempt out of range")
+        if step == "rights" and not 1 <= section <= len(SECTIONS):
+            raise ValueError("section out of range")
+        return cls(step=step, lang=lang, attempt=attempt, section=section)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A new call reached the hotline."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """The caller pressed `digits`; empty when the menu timed out."""
+
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
+class DialEnded:
+    """A dial finished with Twilio's DialCallStatus."""
+
+    status: str
+
+
+Event = Incoming | Pressed | DialEnded
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Speak `message` in `lang`."""
+
+    message: Msg
+    lang: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Gather:
+    """Speak `prompts`, interruptible, and send one key (or none) to `next`."""
+
+    prompts: tuple[Say, ...]
+    next: CallState
+    timeout: int
+
+
+@dataclass(frozen=True, slots=True)
+class Dial:
+    """Ring `number` with the hotline's number as caller ID; report the outcome to `next`."""
+
+    number: str
+    next: CallState
+    timeout: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    """End the call."""
+
+
+Intent = Say | Gather | Dial | Hangup
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth a line in the call event log (never who called)."""
+
+    kind: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the caller hears next, and what the event log should record."""
+
+    intents: tuple[Intent, ...]
+    lang: str | None
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MenuOption:
+    """A language in the voice menu."""
+
+    code: str
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hotline:
+    """What the flow needs to know about this deployment."""
+
+    menu: tuple[MenuOption, ...]
+    default_language: str
+    backup_number: str | None
+    resources: tuple[Resource, ...]
+
+
+# --- the flow -------------------------------------------------------------------------
+
+
+def respond(state: CallState | None, event: Event, hotline: Hotline) -> Reply:
+    """The reply to `event` for a call in `state` (None for a new call)."""
+    if state is None or isinstance(event, Incoming):
+        return _start(hotline)
+    if isinstance(event, DialEnded):
+        return _after_dial(state, event, hotline)
+    if state.step == "language":
+        return _language_menu_key(state, event.digits, hotline)
+    lang = state.lang or hotline.default_language
+    if state.step == "main":
+        return _main_menu_key(state, lang, event.digits, hotline)
+    if state.step == "rights":
+        return _rights_key(state, lang, event.digits)
+    if state.step == "resources":
+        return _resources_key(lang, event.digits, hotline)
+    # A key pressed while a dial was being set up means nothing: offer the menu.
+    return main_menu(lang)
+
+
+def fallback(lang: str, hotline: Hotline) -> Reply:
+    """The reply when anything went wrong: an apology, then a person if we have one."""
+    if hotline.backup_number is None:
+        return Reply((Say(APOLOGY_NO_BACKUP, lang), Hangup()), lang, (Note("fallback"),))
+    dial = Dial(hotline.backup_number, CallState("urgent", lang), DIAL_TIMEOUT)
+    return Reply((Say(APOLOGY, lang), dial), lang, (Note("fallback"),))
+
+
+def _start(hotline: Hotline) -> Reply:
+    if len(hotline.menu) == 1:
+        lang = hotline.menu[0].code
+        return _with_notes(main_menu(lang), Note("call.started"), Note("language.only", lang))
+    return _with_notes(language_menu(hotline, attempt=0), Note("call.started"))
+
+
+def language_menu(hotline: Hotline, *, attempt: int) -> Reply:
+    """Each language offered in its own voice, all in one interruptible gather."""
+    prompts = tuple(
+        Say(LANGUAGE_OPTION, option.code, (("digit", option.digit),)) for option in hotline.menu
+    )
+    gather = Gather(prompts, CallState("language", attempt=attempt), MENU_TIMEOUT)
+    return Reply((gather,), None)
+
+
+def main_menu(lang: str, *, attempt: int = 0, prefix: tuple[Say, ...] = ()) -> Reply:
+    """The main menu in `lang`, urgent help first."""
+    options = (MAIN_URGENT, MAIN_RIGHTS, MAIN_RESOURCES, MAIN_LANGUAGE, MAIN_REPEAT)
+    prompts = prefix + tuple(Say(option, lang) for option in options)
+    gather = Gather(prompts, CallState("main", lang, attempt=attempt), MENU_TIMEOUT)
+    return Reply((gather,), lang)
+
+
+def _language_menu_key(state: CallState, digits: str, hotline: Hotline) -> Reply:
+    for option in hotline.menu:
+        if digits == option.digit:
+            return _with_notes(main_menu(option.code), Note("language.chosen", option.code))
+    if digits:
+        return _with_notes(
+            language_menu(hotline, attempt=state.attempt), Note("menu.invalid", "language")
+        )
+    if state.attempt == 0:
+        return _with_notes(language_menu(hotline, attempt=1), Note("menu.silent", "language"))
+    lang = hotline.default_language
+    return _with_notes(main_menu(lang), Note("language.defaulted", lang))
+
+
+def _main_menu_key(state: CallState, lang: str, digits: str, hotline: Hotline) -> Reply:
+    if digits == "1":
+        return _urgent(lang, hotline)
+    if digits == "2":
+        return _with_notes(rights_section(lang, 1), Note("rights.section", "1"))
+    if digits == "4":
+        return _with_notes(resources(lang, hotline), Note("resources"))
+    if digits == "9":
+        return _with_notes(language_menu(hotline, attempt=0), Note("language.change"))
+    if digits == "0":
+        return main_menu(lang)
+    if digits:
+        prefix = (Say(NOT_AN_OPTION, lang),)
+        return _with_notes(
+            main_menu(lang, attempt=state.attempt, prefix=prefix), Note("menu.invalid", "main")
+        )
+    if state.attempt + 1 < MAIN_MENU_SILENCES:
+        return _with_notes(main_menu(lang, attempt=state.attempt + 1), Note("menu.silent", "main"))
+    return Reply((Say(GOODBYE, lang), Hangup()), lang, (Note("call.ended", "silent"),))
+
+
+def _urgent(lang: str, hotline: Hotline) -> Reply:
+    if hotline.backup_number is None:
+        prefix = (Say(URGENT_UNAVAILABLE, lang),)
+        return _with_notes(main_menu(lang, prefix=prefix), Note("urgent.unavailable"))
+    dial = Dial(hotline.backup_number, CallState("urgent", lang), DIAL_TIMEOUT)
+    return Reply((Say(URGENT_CONNECTING, lang), dial), lang, (Note("urgent.dial", "backup"),))
+
+
+def _after_dial(state: CallState, event: DialEnded, hotline: Hotline) -> Reply:
+    lang = state.lang or hotline.default_language
+    note = Note("urgent.result", event.status[:32])
+    if event.status == "completed":
+        # The caller spoke to someone and that leg hung up; one more silence ends it.
+        reply = main_menu(lang, attempt=MAIN_MENU_SILENCES - 1, prefix=(Say(URGENT_ENDED, lang),))
+        return _with_notes(reply, note)
+    return _with_notes(main_menu(lang, prefix=(Say(URGENT_NOBODY, lang),)), note)
+
+
+def rights_section(lang: str, number: int) -> Reply:
+    """Section `number` of the script (from 1), with the keys to move through it."""
+    section = SECTIONS[number - 1]
+    total = len(SECTIONS)
+    prompts: list[Say] = []
+    if number == 1:
+        prompts.append(Say(DISCLAIMER, lang))
+    prompts.append(Say(RIGHTS_PART, lang, (("number", str(number)), ("total", str(total)))))
+    prompts.append(Say(section.title, lang))
+    prompts.extend(Say(sentence, lang) for sentence in section.body)
+    prompts.append(Say(RIGHTS_LAST_KEYS if number == total else RIGHTS_KEYS, lang))
+    gather = Gather(tuple(prompts), CallState("rights", lang, section=number), RIGHTS_TIMEOUT)
+    return Reply((gather,), lang)
+
+
+def _rights_key(state: CallState, lang: str, digits: str) -> Reply:
+    last = len(SECTIONS)
+    if digits == "2":
+        return _with_notes(
+            rights_section(lang, state.section), Note("rights.section", str(state.section))
+        )
+    if digits == "0" or (digits in ("", "1") and state.section == last):
+        return main_menu(lang)
+    if digits in ("", "1"):
+        # Silence moves on: a caller can listen to the whole script without a key.
+        number = state.section + 1
+        return _with_notes(rights_section(lang, number), Note("rights.section", str(number)))
+    keys = RIGHTS_LAST_KEYS if state.section == last else RIGHTS_KEYS
+    gather = Gather((Say(NOT_AN_OPTION, lang), Say(keys, lang)), state, RIGHTS_TIMEOUT)
+    return Reply((gather,), lang, (Note("menu.invalid", "rights"),))
+
+
+def resources(lang: str, hotline: Hotline) -> Reply:
+    """The deployment's resources, each framed by a sentence in `lang`."""
+    prompts = [Say(RESOURCES_INTRO, lang)]
+    for resource in hotline.resources:
+        params = (("name", resource.name), ("phone", spoken_digits(resource.phone)))
+        prompts.append(Say(FRAMES[resource.kind], lang, params))
+    prompts.append(Say(RESOURCES_KEYS, lang))
+    gather = Gather(tuple(prompts), CallState("resources", lang), MENU_TIMEOUT)
+    return Reply((gather,), lang)
+
+
+def _resources_key(lang: str, digits: str, hotline: Hotline) -> Reply:
+    if digits == "1":
+        return _with_notes(resources(lang, hotline), Note("resources"))
+    if digits in ("", "0"):
+        return main_menu(lang)
+    gather = Gather(
+        (Say(NOT_AN_OPTION, lang), Say(RESOURCES_KEYS, lang)),
+        CallState("resources", lang),
+        MENU_TIMEOUT,
+    )
+    return Reply((gather,), lang, (Note("menu.invalid", "resources"),))
+
+
+def spoken_digits(number: str) -> str:
+    """A phone number as a voice reads it best: digits apart, grouped like NANP."""
+    digits = [c for c in number if c.isdigit()]
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) == 10:
+        groups = [digits[:3], digits[3:6], digits[6:]]
+        return ", ".join(" ".join(group) for group in groups)
+    return " ".join(digits)
+
+
+def _with_notes(reply: Reply, *notes: Note) -> Reply:
+    return replace(reply, notes=notes + reply.notes)

@@ -1,0 +1,127 @@
+"""Shared fixtures: settings, a migrated database (SQLite and PostgreSQL), the app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from hotline import db, migrate
+from hotline.app import create_app
+from hotline.config import Settings
+from hotline.models import metadata
+from hotline.privacy.pseudonym import Keyring
+from hotline.telephony.fake import FakeGateway
+from tests.support import PUBLIC_URL, TOKEN
+
+POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI") == "true"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if POSTGRES_URL:
+        return
+    if IN_CI and any(item.get_closest_marker("postgres") for item in items):
+        raise pytest.UsageError(
+            "CI must run the PostgreSQL tests: HOTLINE_TEST_POSTGRES_URL is not set"
+        )
+    skip = pytest.mark.skip(reason="HOTLINE_TEST_POSTGRES_URL is not set")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file built by the migrations once, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "hotline.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    migrate.upgrade(f"sqlite:///{path}", engine)
+    with engine.connect() as connection:
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """A database of this test worker's own on the PostgreSQL server, migrated once."""
+    admin = db.make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"hotline_test_{_worker()}_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    migrate.upgrade(url, engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
+    """A migrated, empty database: a fresh SQLite file, or the worker's PostgreSQL one."""
+    if request.param == "sqlite":
+        path = tmp_path / "hotline.db"
+        shutil.copy(sqlite_template, path)
+        engine = db.make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    yield engine
+    # The recorder commits from its own connections, so a rolled-back test transaction
+    # would not isolate tests; emptying the tables does.
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        public_url=PUBLIC_URL,
+        twilio_auth_token=TOKEN,
+        secret_key="k" * 40,
+        backup_number="+13125550111",
+        twilio_api_url="http://127.0.0.1:9/unused",
+    )
+
+
+@pytest.fixture
+def keyring() -> Keyring:
+    return Keyring(base_epoch=0, base_key=b"\x01" * 32, epoch_days=30)
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, gateway: FakeGateway, keyring: Keyring) -> FastAPI:
+    return create_app(settings, engine=engine, gateway=gateway, keyring=keyring)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client

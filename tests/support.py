@@ -1,0 +1,60 @@
+"""Helpers for tests: signed Twilio requests and TwiML parsing."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+TOKEN = "test-auth-token-0123456789"
+PUBLIC_URL = "https://hotline.example.org"
+CALLER = "+13125550188"
+HOTLINE = "+13125550100"
+SIGNER = RequestValidator(TOKEN)
+
+
+def call_params(**extra: str) -> dict[str, str]:
+    """The parameters Twilio sends with every voice request."""
+    params = {
+        "CallSid": "CA" + "f" * 32,
+        "AccountSid": "AC" + "0" * 32,
+        "From": CALLER,
+        "To": HOTLINE,
+        "Caller": CALLER,
+        "Called": HOTLINE,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    params.update(extra)
+    return params
+
+
+def signed_post(
+    client: TestClient, url: str, params: Mapping[str, str], *, token: str = TOKEN
+) -> httpx.Response:
+    """POST `params` to `url` (absolute, under PUBLIC_URL) signed as Twilio signs."""
+    if not url.startswith("http"):
+        url = PUBLIC_URL + url
+    signature = RequestValidator(token).compute_signature(url, dict(params))
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return client.post(path, data=dict(params), headers={"X-Twilio-Signature": signature})
+
+
+def twiml(response: httpx.Response) -> ET.Element:
+    """The parsed TwiML of a webhook response, after checking it is one."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.text)
+    assert root.tag == "Response"
+    return root
+
+
+def says(element: ET.Element) -> list[tuple[str, str]]:
+    """Every (language, text) spoken under `element`, in order."""
+    return [(say.get("language", ""), say.text or "") for say in element.iter("Say")]

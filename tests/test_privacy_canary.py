@@ -1,0 +1,112 @@
+"""No plain caller number anywhere: raw database files, logs and output are searched."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select, text
+
+from hotline import logging as hotline_logging
+from hotline.app import create_app
+from hotline.config import Settings
+from hotline.deps import Runtime
+from hotline.models import metadata
+from hotline.privacy.pseudonym import Keyring
+from hotline.simulator.call import CallSimulator, DialAnswer, ScriptedKeys
+from hotline.telephony.fake import FakeGateway
+from tests.support import HOTLINE, PUBLIC_URL, TOKEN, call_params, signed_post
+
+CANARY = "+17735550199"
+# The forms a number takes in text: E.164, bare digits, and the local part alone.
+CANARY_FORMS = [CANARY, CANARY[1:], CANARY[2:], "5550199"]
+PATHS = [
+    ["1", "2", "-", "0"],  # English, rights
+    ["2", "1"],  # Spanish, urgent help, answered
+    ["2", "4", "0", "9", "1", "-", "-", "-"],  # resources, change language, silence
+    ["-", "-", "1", "1"],  # silence into English, urgent, nobody answers
+]
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(hotline_logging.JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def leaks(blob: bytes) -> list[str]:
+    return [form for form in CANARY_FORMS if form.encode() in blob]
+
+
+def place_calls(client: TestClient) -> None:
+    for keys in PATHS:
+        outcome = "completed" if keys[:2] == ["2", "1"] else "no-answer"
+        CallSimulator(
+            client=client,
+            public_url=PUBLIC_URL,
+            auth_token=TOKEN,
+            caller=CANARY,
+            hotline=HOTLINE,
+            keys=ScriptedKeys(keys),
+            out=lambda _line: None,
+            answer=lambda _n, outcome=outcome: DialAnswer(status=outcome),  # type: ignore[misc]
+        ).run()
+    # Bad input too: an unsigned request and a status callback from the canary.
+    client.post("/twilio/voice", data=call_params(From=CANARY))
+    signed_post(client, "/twilio/voice/status", call_params(From=CANARY, CallStatus="completed"))
+    signed_post(client, "/twilio/sms", {"From": CANARY, "To": HOTLINE, "Body": CANARY})
+
+
+def test_no_table_file_or_log_holds_the_caller_number(
+    settings: Settings,
+    keyring: Keyring,
+    engine: Engine,
+    captured_logs: io.StringIO,
+    capfd: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # An open connection keeps SQLite's -wal file on disk (the last one to close
+    # folds it into the main file), so both files can be searched as they are.
+    keeper = engine.connect()
+    keeper.execute(text("SELECT 1"))
+    app = create_app(settings, engine=engine, gateway=FakeGateway(), keyring=keyring)
+    with TestClient(app) as client:
+        place_calls(client)
+        runtime: Runtime = app.state.runtime
+        runtime.recorder.flush()
+
+    with engine.connect() as connection:
+        rows = sum(
+            connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in metadata.sorted_tables
+        )
+        assert rows > 20, "the calls must have written events for the search to mean anything"
+        dumped = "\n".join(
+            repr(row)
+            for table in metadata.sorted_tables
+            for row in connection.execute(table.select())
+        )
+    assert leaks(dumped.encode()) == []
+
+    if engine.dialect.name == "sqlite":
+        files = [p for p in tmp_path.rglob("*") if p.is_file() and ".db" in p.name]
+        assert any(p.name.endswith("-wal") for p in files), "the WAL file must be searched too"
+        for path in files:
+            assert leaks(path.read_bytes()) == [], path.name
+
+    keeper.close()
+    assert leaks(captured_logs.getvalue().encode()) == []
+    out, err = capfd.readouterr()
+    assert leaks((out + err).encode()) == []
