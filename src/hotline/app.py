@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine, text
 
 from hotline import db
@@ -32,6 +32,7 @@ from hotline.voice.twiml import Renderer
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_SECONDS = 2.0
+VOICE_PREFIX = "/twilio/voice"
 
 
 def build_runtime(
@@ -112,7 +113,7 @@ def create_app(
     app.include_router(voice_router)
     app.include_router(sms_router)
     _health_routes(app, runtime)
-    _error_handlers(app)
+    _error_handlers(app, runtime)
     if settings.uses_local_standin:
         app.mount(
             LOCAL_STANDIN_PATH,
@@ -151,7 +152,7 @@ def _ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def _error_handlers(app: FastAPI) -> None:
+def _error_handlers(app: FastAPI, runtime: Runtime) -> None:
     @app.exception_handler(InvalidSignature)
     async def invalid_signature(request: Request, _error: InvalidSignature) -> PlainTextResponse:
         log.warning("rejected an unsigned or mis-signed webhook", extra={"path": request.url.path})
@@ -162,3 +163,12 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": error.code, "message": error.message}, status_code=error.status_code
         )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _error: Exception) -> Response:
+        # A caller must hear something even when the failure is outside the voice
+        # routes' own guard (a body that cannot be read, say).
+        log.error("unexpected error", extra={"path": request.url.path})
+        if request.url.path.startswith(VOICE_PREFIX):
+            return Response(runtime.static_fallback, media_type="application/xml")
+        return JSONResponse({"error": "internal_error"}, status_code=500)

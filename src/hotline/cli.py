@@ -18,7 +18,13 @@ from hotline.config import Settings
 from hotline.errors import HotlineError
 from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n import tools as i18n_tools
-from hotline.simulator.call import CallSimulator, DialAnswer, InteractiveKeys, ScriptedKeys
+from hotline.simulator.call import (
+    CallSimulator,
+    DialAnswer,
+    InteractiveKeys,
+    ScriptedKeys,
+    SimulationError,
+)
 from hotline.voice import twiml
 
 app = typer.Typer(help="A multilingual emergency hotline.", no_args_is_help=True)
@@ -45,8 +51,8 @@ def _local_secret(path: Path, nbytes: int) -> str:
     return value
 
 
-def _settings(*, host: str = "127.0.0.1", port: int = 8000) -> Settings:
-    """The environment's settings; without a Twilio token, the local demo's."""
+def _settings(*, local_url: str = "http://127.0.0.1:8000") -> Settings:
+    """The environment's settings; without a Twilio token, the local demo's at `local_url`."""
     settings = Settings()
     if settings.twilio_auth_token is not None:
         return settings
@@ -57,7 +63,7 @@ def _settings(*, host: str = "127.0.0.1", port: int = 8000) -> Settings:
     local = settings.data_dir / "local"
     public_url = settings.public_url
     if "public_url" not in settings.model_fields_set:
-        public_url = f"http://{host}:{port}"
+        public_url = local_url
     return Settings(
         twilio_auth_token=_local_secret(local / "auth-token", 24),
         secret_key=settings.secret_key or _local_secret(local / "secret-key", 32),
@@ -78,7 +84,7 @@ def serve(
 ) -> None:
     """Run the service (an embedded SQLite database is migrated first)."""
     try:
-        settings = _settings(host=host, port=port)
+        settings = _settings(local_url=f"http://{host}:{port}")
         hotline_logging.configure(settings.log_level)
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +134,7 @@ def simulate_call(
 ) -> None:
     """Call the running service the way Twilio does, and print what the caller hears."""
     try:
-        settings = _settings()
+        settings = _settings(local_url=url) if url else _settings()
     except HotlineError as error:
         raise _fail(error) from None
     token = settings.twilio_auth_token
@@ -159,6 +165,9 @@ def simulate_call(
                 err=True,
             )
             raise typer.Exit(code=2) from None
+        except SimulationError as error:
+            typer.echo(f"hotline: the call failed: {error}", err=True)
+            raise typer.Exit(code=1) from None
     typer.echo(f"(call ended: {result.ended_by})")
 
 
@@ -197,5 +206,19 @@ def i18n_compile() -> None:
     i18n_tools.compile_all(settings.locales_dir, settings.languages)
 
 
+def expand_press(argv: list[str]) -> list[str]:
+    """`--press 2 1 0` as Typer reads it: `--press 2 --press 1 --press 0`."""
+    expanded: list[str] = []
+    pressing = False
+    for argument in argv:
+        if argument == "--press":
+            pressing = True
+            continue
+        if argument.startswith("--"):
+            pressing = False
+        expanded.extend(["--press", argument] if pressing else [argument])
+    return expanded
+
+
 def main() -> None:
-    app()
+    app(args=expand_press(sys.argv[1:]), prog_name="hotline")

@@ -12,12 +12,22 @@ from typing import Any
 # Anything that looks like a phone number: seven or more digits, with the separators
 # people and carriers put between them. A backstop: code must not log numbers at all.
 _PHONE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Runs of digits that are plainly not phone numbers: addresses, dates and times.
+_NOT_PHONE = re.compile(r"\d{1,3}(\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}|\d{2}:\d{2}(:\d{2})?")
+_MIN_DIGITS = 7
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+
+
+def _mask(match: re.Match[str]) -> str:
+    text = match.group()
+    if _NOT_PHONE.fullmatch(text) or sum(c.isdigit() for c in text) < _MIN_DIGITS:
+        return text
+    return "[redacted]"
 
 
 def redact(text: str) -> str:
     """Text with every phone-number-like run masked."""
-    return _PHONE.sub("[redacted]", text)
+    return _PHONE.sub(_mask, text)
 
 
 class JsonFormatter(logging.Formatter):

@@ -128,3 +128,17 @@ def test_sms_is_answered_in_both_languages_with_how_to_get_help(client: TestClie
     assert "Call this number" in text
     assert "Llame a este número" in text
     assert "+13125550188" not in text
+
+
+def test_an_error_outside_the_flow_still_answers_with_fallback_twiml(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the signature check itself broke")
+
+    runtime: Runtime = app.state.runtime
+    monkeypatch.setattr(runtime.signatures, "check", unreadable)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        root = twiml(signed_post(client, "/twilio/voice", call_params()))
+    assert says(root)[0][1].startswith("We are sorry, something went wrong.")
+    assert root.findtext("Dial/Number") == "+13125550111"

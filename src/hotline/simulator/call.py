@@ -356,7 +356,9 @@ class CallSimulator:
                     f"{_where(url)}: <{verb.tag}> is not a verb this simulator runs"
                 )
 
-    def _prompt(self, leg: _Leg, verb: ET.Element, url: str, *, interrupted: bool) -> None:
+    def _prompt(
+        self, leg: _Leg, verb: ET.Element, url: str, *, interrupted: bool, cut_short: bool = False
+    ) -> None:
         line: str | None
         if verb.tag == "Say":
             text = _text(verb)
@@ -382,6 +384,8 @@ class CallSimulator:
         self._transcript.append(heard)
         if line is not None and not interrupted:
             self._line(leg, line)
+        elif line is not None and cut_short:
+            self._line(leg, f"{line} [a key cut it short]")
 
     def _gather(self, leg: _Leg, gather: ET.Element, url: str) -> _Next | None:
         if "dtmf" not in gather.get("input", "dtmf").split():
@@ -394,8 +398,9 @@ class CallSimulator:
         # A caller who already knows the key presses it over the prompts, and Twilio
         # stops them there: what was cut off is recorded but was not heard.
         barge_in = leg.keys.eager()
-        for prompt in prompts:
-            self._prompt(leg, prompt, url, interrupted=barge_in)
+        for index, prompt in enumerate(prompts):
+            # A person trying the line sees where a key cut in, not a silent gap.
+            self._prompt(leg, prompt, url, interrupted=barge_in, cut_short=barge_in and index == 0)
         digits = _digits(
             leg.keys.next_key(hint),
             num_digits=_int(gather, "numDigits", 0),

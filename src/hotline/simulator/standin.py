@@ -255,10 +255,11 @@ def create_standin(*, account_sid: str, auth_token: str) -> FastAPI:
                 raise StandinError(400, 21220, "Call is not in-progress. Cannot redirect.")
             now = _now()
             if url is not None:
-                call |= {"url": url, "twiml": None, "method": _one(form, "Method") or "POST"}
+                method = (_one(form, "Method") or "POST").upper()
+                call |= {"url": url, "twiml": None, "method": method}
             if twiml is not None:
                 call |= {"twiml": twiml, "url": None}
-            # An ended call stays as it ended; Twilio ignores a late hang-up.
+            # A call that has ended keeps the status it ended with.
             if status is not None and not ended:
                 call |= {"status": status, "end_time": now}
             call["date_updated"] = now
