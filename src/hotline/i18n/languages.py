@@ -1,4 +1,4 @@
-"""The language registry, read from locales/languages.toml."""
+"""The language registry: one locales/<code>/language.toml per language."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from pathlib import Path
 
 from hotline.errors import CatalogError
 
-REGISTRY_FILE = "languages.toml"
+REGISTRY_FILE = "language.toml"
+KEYWORD_KINDS = ("stop", "start", "help", "rights", "urgent", "resources", "language", "delete")
 
 
 @dataclass(frozen=True, slots=True)
 class Language:
-    """One language the hotline can speak or write."""
+    """One language the hotline can speak or write.
+
+    `digit` picks it in the voice language menu ("" keeps it out of the menu);
+    `say_language` and `voice` are Twilio's <Say> attributes for it. An
+    `audio_only` language has no Twilio voice: its prompts are recordings, and
+    a missing one is said by the voice of the `standin` language.
+    """
 
     code: str
     name: str
@@ -23,24 +30,50 @@ class Language:
     say_language: str
     voice: str
     audio_only: bool = False
+    standin: str = ""
+    keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def words(self, kind: str) -> tuple[str, ...]:
+        """The SMS keywords of `kind` in this language."""
+        return dict(self.keywords).get(kind, ())
 
 
-def load_registry(locales_dir: Path) -> dict[str, Language]:
-    """Every language in the registry file, by code."""
-    path = locales_dir / REGISTRY_FILE
+def _language(code: str, path: Path) -> Language:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise CatalogError(f"cannot read the language registry {path}: {error}") from error
-    languages: dict[str, Language] = {}
-    for code, entry in raw.items():
-        try:
-            languages[code] = Language(code=code, **entry)
-        except TypeError as error:
-            raise CatalogError(f"{path}: entry [{code}] is malformed: {error}") from error
-    digits = [language.digit for language in languages.values()]
+        raise CatalogError(f"cannot read {path}: {error}") from error
+    keywords = raw.pop("keywords", {})
+    unknown = set(keywords) - set(KEYWORD_KINDS)
+    if unknown:
+        raise CatalogError(f"{path}: unknown keyword kinds {sorted(unknown)}")
+    try:
+        language = Language(
+            code=code,
+            keywords=tuple((kind, tuple(words)) for kind, words in sorted(keywords.items())),
+            **raw,
+        )
+    except TypeError as error:
+        raise CatalogError(f"{path} is malformed: {error}") from error
+    if language.audio_only and not language.standin:
+        raise CatalogError(f"{path}: an audio-only language needs a stand-in voice language")
+    if not language.audio_only and not (language.say_language and language.voice):
+        raise CatalogError(f"{path}: a spoken language needs say_language and voice")
+    return language
+
+
+def load_registry(locales_dir: Path) -> dict[str, Language]:
+    """Every language that has a registry entry under `locales_dir`, by code."""
+    languages = {
+        path.parent.name: _language(path.parent.name, path)
+        for path in sorted(locales_dir.glob(f"*/{REGISTRY_FILE}"))
+    }
+    digits = [language.digit for language in languages.values() if language.digit]
     if len(set(digits)) != len(digits):
-        raise CatalogError(f"{path}: two languages share a menu digit")
+        raise CatalogError(f"{locales_dir}: two languages share a menu digit")
+    for language in languages.values():
+        if language.standin and language.standin not in languages:
+            raise CatalogError(f"{language.code}: stand-in {language.standin!r} is not registered")
     return languages
 
 

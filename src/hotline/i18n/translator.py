@@ -6,12 +6,16 @@ import gettext
 from dataclasses import dataclass
 from typing import Literal
 
-Channel = Literal["voice", "sms"]
+Channel = Literal["voice", "sms", "rights"]
 
 
 @dataclass(frozen=True, slots=True)
 class Msg:
-    """A sentence to translate: its channel (the gettext context) and its English text."""
+    """A sentence to translate: its gettext context and its English text.
+
+    Contexts: "voice" is only spoken, "sms" only texted, "rights" is the script,
+    spoken and texted alike.
+    """
 
     context: Channel
     text: str

@@ -49,11 +49,21 @@ URGENT_ENDED = N_("voice", "Your call has ended. If you need more help, stay on 
 RIGHTS_PART = N_("voice", "Part %(number)s of %(total)s.")
 RIGHTS_KEYS = N_(
     "voice",
-    "Press 1 for the next part. Press 2 to hear this part again. Press 0 for the main menu.",
+    "Press 1 for the next part. Press 2 to hear this part again. "
+    "Press 3 to get all the parts by text message. Press 0 for the main menu.",
 )
 RIGHTS_LAST_KEYS = N_(
     "voice",
-    "That was the last part. Press 2 to hear it again. Press 0 for the main menu.",
+    "That was the last part. Press 2 to hear it again. "
+    "Press 3 to get all the parts by text message. Press 0 for the main menu.",
+)
+MAIN_TEXT_RIGHTS = N_("voice", "To get your rights by text message, press 8.")
+TEXT_SENDING = N_(
+    "voice",
+    "We are sending your rights by text message to this phone. It can take a few minutes.",
+)
+TEXT_IMPOSSIBLE = N_(
+    "voice", "We cannot send a text message to this phone, because its number is hidden."
 )
 RESOURCES_INTRO = N_("voice", "Here are places that can help you.")
 RESOURCES_KEYS = N_("voice", "Press 1 to hear this again. Press 0 for the main menu.")
