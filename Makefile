@@ -40,7 +40,7 @@ migrations: $(STAMP)
 	HOTLINE_DATABASE_URL=sqlite:///var/check/check.db $(BIN)/hotline db upgrade
 	HOTLINE_DATABASE_URL=sqlite:///var/check/check.db $(BIN)/hotline db check
 
-catalogs-check: $(STAMP) ## the template must match the source; msgfmt must accept every catalog
+catalogs-check: $(STAMP) $(MO) ## the template matches the source; every catalog is complete
 	scripts/check-catalogs
 
 pytest: $(STAMP) $(MO)

@@ -18,8 +18,9 @@ from hotline.app import create_app
 from hotline.config import Settings
 from hotline.models import metadata
 from hotline.privacy.pseudonym import Keyring
+from hotline.simulator.standin import StandinRecord, create_standin
 from hotline.telephony.fake import FakeGateway
-from tests.support import PUBLIC_URL, TOKEN
+from tests.support import ACCOUNT_SID, PUBLIC_URL, TOKEN, served
 
 POSTGRES_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI") == "true"
@@ -103,7 +104,24 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="k" * 40,
         backup_number="+13125550111",
         twilio_api_url="http://127.0.0.1:9/unused",
+        # Tests drive the dispatcher themselves, one batch at a time.
+        dispatch_in_web=False,
+        sms_rate_per_second=None,
     )
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[tuple[str, StandinRecord]]:
+    """The local stand-in for Twilio's REST API, on a real socket for the real SDK."""
+    app = create_standin(account_sid=ACCOUNT_SID, auth_token=TOKEN)
+    with served(app) as url:
+        yield url, app.state.standin
+
+
+@pytest.fixture
+def standin_record(standin: tuple[str, StandinRecord]) -> StandinRecord:
+    standin[1].clear()
+    return standin[1]
 
 
 @pytest.fixture

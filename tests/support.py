@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import httpx
+import uvicorn
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp
 from twilio.request_validator import RequestValidator
 
 TOKEN = "test-auth-token-0123456789"
+ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://hotline.example.org"
 CALLER = "+13125550188"
 HOTLINE = "+13125550100"
@@ -58,3 +64,23 @@ def twiml(response: httpx.Response) -> ET.Element:
 def says(element: ET.Element) -> list[tuple[str, str]]:
     """Every (language, text) spoken under `element`, in order."""
     return [(say.get("language", ""), say.text or "") for say in element.iter("Say")]
+
+
+@contextmanager
+def served(app: ASGIApp) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port, for clients that need a socket."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    # Listening before uvicorn starts: early connections wait in the backlog.
+    listener.listen()
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()

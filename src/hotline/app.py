@@ -4,23 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from hotline import db
+from hotline.callers.service import PreferenceCache
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
 from hotline.errors import HotlineError, InvalidSignature
-from hotline.events.recorder import EventRecorder
+from hotline.events.recorder import Recorder
+from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
+from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
+from hotline.privacy import retention
 from hotline.privacy.pseudonym import Keyring, load_keyring
+from hotline.privacy.vault import Vault
 from hotline.rights import resources
+from hotline.rights.texts import rights_parts
 from hotline.simulator.standin import create_standin
+from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import router as sms_router
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
@@ -43,17 +53,22 @@ def build_runtime(
     keyring: Keyring | None = None,
 ) -> Runtime:
     """Everything the service needs, checked: bad settings or catalogs stop it here."""
-    auth_token, _secret = settings.require_secrets()
+    auth_token, secret = settings.require_secrets()
     catalogs = catalog_loader.load(settings.locales_dir, settings.languages)
     hotline = flow.Hotline(
         menu=tuple(
             flow.MenuOption(code, catalogs.language(code).digit) for code in settings.voice_menu
         ),
+        audio_only=frozenset(code for code, lang in catalogs.languages.items() if lang.audio_only),
         default_language=settings.default_language,
         backup_number=settings.backup_number,
         resources=resources.load(settings.resources_file),
     )
-    renderer = Renderer(catalogs=catalogs, public_url=settings.public_url)
+    renderer = Renderer(
+        catalogs=catalogs,
+        public_url=settings.public_url,
+        recordings=audio.scan(settings.audio_dir, base_url=settings.recordings_url),
+    )
     engine = engine or db.make_engine(settings.sqlalchemy_url)
     static_fallback = renderer.render(
         flow.fallback(settings.default_language, hotline).intents, None
@@ -70,13 +85,18 @@ def build_runtime(
             settings.data_dir / "keys" / "pseudonym.json",
             epoch_days=settings.pseudonym_epoch_days,
         ),
-        recorder=EventRecorder(engine),
+        recorder=Recorder(engine),
         gateway=gateway
         or TwilioGateway(
             account_sid=settings.twilio_account_sid,
             auth_token=auth_token,
             api_url=settings.effective_twilio_api_url,
         ),
+        vault=Vault(secret),
+        preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
+        rights_texts={
+            code: tuple(rights_parts(catalogs.translator(code))) for code in catalogs.languages
+        },
         static_fallback=static_fallback,
     )
 
@@ -93,13 +113,39 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds))
+        await to_thread.run_sync(runtime.preferences.refresh, runtime.engine)
+        tasks = [
+            asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds)),
+            asyncio.create_task(
+                _every(
+                    settings.preference_refresh_seconds,
+                    runtime.preferences.refresh,
+                    runtime.engine,
+                )
+            ),
+            asyncio.create_task(_every(settings.purge_interval_minutes * 60, _purge, runtime)),
+        ]
+        stop = threading.Event()
+        dispatcher = None
+        if settings.dispatches_in_web:
+            dispatcher = threading.Thread(
+                target=make_dispatcher(settings, runtime).run,
+                args=(stop,),
+                name="hotline-dispatcher",
+                daemon=True,
+            )
+            dispatcher.start()
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
+            stop.set()
+            if dispatcher is not None:
+                await to_thread.run_sync(dispatcher.join)
             await to_thread.run_sync(runtime.recorder.flush)
 
     app = FastAPI(
@@ -114,6 +160,8 @@ def create_app(
     app.include_router(sms_router)
     _health_routes(app, runtime)
     _error_handlers(app, runtime)
+    if settings.audio_dir is not None and settings.audio_base_url is None:
+        app.mount("/audio", StaticFiles(directory=settings.audio_dir, check_dir=False))
     if settings.uses_local_standin:
         app.mount(
             LOCAL_STANDIN_PATH,
@@ -123,6 +171,33 @@ def create_app(
             ),
         )
     return app
+
+
+def make_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
+    """The outbox dispatcher for these settings."""
+    return Dispatcher(
+        engine=runtime.engine,
+        gateway=runtime.gateway,
+        vault=runtime.vault,
+        settings=DispatchSettings(
+            rate_per_second=settings.sms_rate_per_second,
+            status_callback=f"{settings.public_url}{SMS_STATUS_PATH}",
+        ),
+    )
+
+
+async def _every(seconds: float, job: Callable[..., object], *args: object) -> None:
+    """Run the blocking `job` every `seconds` in a worker thread, until cancelled."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await to_thread.run_sync(job, *args)
+        except Exception:
+            log.exception("a background job failed; it runs again next time")
+
+
+def _purge(runtime: Runtime) -> None:
+    retention.purge(runtime.engine, runtime.settings)
 
 
 def _health_routes(app: FastAPI, runtime: Runtime) -> None:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
+from hotline import db, migrate
 from hotline import logging as hotline_logging
-from hotline import migrate
-from hotline.app import create_app
+from hotline.app import build_runtime, create_app, make_dispatcher
 from hotline.config import Settings
+from hotline.deps import Runtime
 from hotline.errors import HotlineError
+from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n import tools as i18n_tools
+from hotline.privacy import retention
+from hotline.rights.texts import text_report
 from hotline.simulator.call import (
     CallSimulator,
     DialAnswer,
@@ -101,6 +109,50 @@ def serve(
             err=True,
         )
     uvicorn.run(application, host=host, port=port, access_log=False, log_config=None)
+
+
+@app.command()
+def worker() -> None:
+    """Send the outbox and run the purge, for deployments with several web processes."""
+    try:
+        settings = _settings()
+        hotline_logging.configure(settings.log_level)
+        runtime = build_runtime(settings)
+    except HotlineError as error:
+        raise _fail(error) from None
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_args: stop.set())
+    purger = threading.Thread(
+        target=_purge_until, args=(runtime, stop), name="hotline-purge", daemon=True
+    )
+    purger.start()
+    typer.echo("hotline worker: sending the outbox; stop with Ctrl-C", err=True)
+    make_dispatcher(settings, runtime).run(stop)
+    purger.join()
+
+
+def _purge_until(runtime: Runtime, stop: threading.Event) -> None:
+    interval = runtime.settings.purge_interval_minutes * 60
+    while not stop.is_set():
+        try:
+            retention.purge(runtime.engine, runtime.settings)
+        except SQLAlchemyError:
+            logging.getLogger(__name__).warning("purge failed; it runs again later")
+        stop.wait(interval)
+
+
+@app.command()
+def purge() -> None:
+    """Delete what is past its retention window, now."""
+    settings = Settings()
+    purged = retention.purge(db.make_engine(settings.sqlalchemy_url), settings)
+    typer.echo(
+        f"purged: {purged.call_events} call events, {purged.preferences} remembered "
+        f"languages, {purged.outbox_deleted} finished messages "
+        f"({purged.outbox_emptied} emptied of sealed data)",
+        err=True,
+    )
 
 
 @db_app.command("upgrade")
@@ -197,6 +249,42 @@ def i18n_update() -> None:
     """Merge the template into every enabled language's catalog."""
     settings = Settings()
     i18n_tools.update(settings.locales_dir, settings.languages)
+
+
+@i18n_app.command("check")
+def i18n_check(
+    texts: Annotated[bool, typer.Option(help="List every text message's length.")] = True,
+) -> None:
+    """Report per language: untranslated, fuzzy, broken, stand-in prompts, text lengths."""
+    settings = Settings()
+    loaded = catalog_loader.load(settings.locales_dir, settings.languages)
+    recordings = audio.scan(settings.audio_dir, base_url=settings.recordings_url)
+    incomplete = []
+    for code, language in loaded.languages.items():
+        report = i18n_tools.check_catalog(settings.locales_dir, language, recordings=recordings)
+        status = "complete" if report.complete else "INCOMPLETE"
+        typer.echo(
+            f"{code} {language.name}: {report.translated} translated, {status}; "
+            f"legal review: {report.legal_review}"
+        )
+        for title, entries in (
+            ("untranslated", report.untranslated),
+            ("fuzzy", report.fuzzy),
+            ("placeholders differ from the source", report.broken),
+            ("said by the stand-in voice (no recording)", report.standin),
+        ):
+            if entries:
+                typer.echo(f"  {title}: {len(entries)}")
+                for entry in entries:
+                    typer.echo(f"    {entry}")
+        if texts:
+            for what, chars, encoding, segments in text_report(loaded.translator(code)):
+                typer.echo(f"  text: {what:<40} {chars:>5} chars {encoding} {segments:>2} seg")
+        if not report.complete:
+            incomplete.append(code)
+    if incomplete:
+        typer.echo(f"incomplete: {', '.join(incomplete)}", err=True)
+        raise typer.Exit(code=1)
 
 
 @i18n_app.command("compile")

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from hotline.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ALL_LANGUAGES = ("en", "es", "zh", "pl", "ar", "uk", "ru", "fr", "ht", "tl")
+VOICE_MENU = ("en", "es", "zh", "pl", "ar", "uk", "ru", "fr", "ht")
 LOCAL_ACCOUNT_SID = "AC" + "0" * 32
 LOCAL_STANDIN_PATH = "/local-twilio"
 TWILIO_API_URL = "https://api.twilio.com"
@@ -55,15 +57,49 @@ class Settings(BaseSettings):
     )
     twilio_api_url: str = ""
     locales_dir: Path = PROJECT_ROOT / "locales"
-    languages: Annotated[list[str], NoDecode] = ["en", "es"]
-    voice_menu: Annotated[list[str], NoDecode] = ["en", "es"]
+    languages: Annotated[list[str], NoDecode] = list(ALL_LANGUAGES)
+    voice_menu: Annotated[list[str], NoDecode] = list(VOICE_MENU)
     default_language: str = "en"
+    # Hotline numbers bound to one language: "+13125550101=es,+13125550102=tl".
+    line_languages: Annotated[dict[str, str], NoDecode] = {}
+    audio_dir: Path | None = None
+    audio_base_url: str | None = None
     resources_file: Path | None = None
     pseudonym_epoch_days: int = Field(default=30, ge=1)
+    remember_language_days: int = Field(default=30, ge=0)
     event_flush_seconds: float = Field(default=0.5, gt=0)
+    preference_refresh_seconds: float = Field(default=5.0, gt=0)
+    sms_rate_per_second: float | None = Field(default=1.0, gt=0)
+    sms_expiry_minutes: int = Field(default=60, ge=1)
+    # Run the outbox dispatcher inside the web process; by default only on SQLite,
+    # where `hotline worker` processes are not an option.
+    dispatch_in_web: bool | None = None
+    call_event_retention_days: int = Field(default=90, ge=1)
+    purge_interval_minutes: int = Field(default=60, ge=1)
     log_level: str = "INFO"
 
     _split_lists = field_validator("languages", "voice_menu", mode="before")(_split)
+
+    @field_validator("line_languages", mode="before")
+    @classmethod
+    def _lines(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        lines: dict[str, str] = {}
+        for entry in value.split(","):
+            if not entry.strip():
+                continue
+            number, _, code = entry.partition("=")
+            if not code:
+                raise ValueError("HOTLINE_LINE_LANGUAGES entries look like +13125550101=es")
+            lines[e164(number, field="HOTLINE_LINE_LANGUAGES")] = code.strip()
+        return lines
+
+    @field_validator("sms_rate_per_second", mode="before")
+    @classmethod
+    def _rate(cls, value: object) -> object:
+        # "0" or "off" turns the pace off (for a short code or a test stand-in).
+        return None if value in ("0", "off", "", 0) else value
 
     @field_validator("public_url")
     @classmethod
@@ -103,6 +139,15 @@ class Settings(BaseSettings):
         return self.public_url + LOCAL_STANDIN_PATH
 
     @property
+    def dispatches_in_web(self) -> bool:
+        return self.is_sqlite if self.dispatch_in_web is None else self.dispatch_in_web
+
+    @property
+    def recordings_url(self) -> str:
+        """Where Twilio fetches recorded prompts: the deployment's, or this service's."""
+        return (self.audio_base_url or f"{self.public_url}/audio").rstrip("/")
+
+    @property
     def effective_twilio_api_url(self) -> str:
         if self.twilio_api_url:
             return self.twilio_api_url.rstrip("/")
@@ -126,6 +171,9 @@ class Settings(BaseSettings):
         unknown = [code for code in self.voice_menu if code not in self.languages]
         if unknown:
             raise ConfigError(f"HOTLINE_VOICE_MENU names languages not enabled: {unknown}")
+        unbound = sorted(set(self.line_languages.values()) - set(self.languages))
+        if unbound:
+            raise ConfigError(f"HOTLINE_LINE_LANGUAGES names languages not enabled: {unbound}")
         return (
             self.twilio_auth_token.get_secret_value(),
             self.secret_key.get_secret_value().encode(),

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from hotline.callers.service import PreferenceCache
 from hotline.config import Settings
-from hotline.events.recorder import EventRecorder
+from hotline.events.recorder import Recorder
 from hotline.i18n.catalogs import Catalogs
 from hotline.privacy.pseudonym import Keyring
+from hotline.privacy.vault import Vault
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
 from hotline.telephony.webhooks import FORM_TYPE, parse_form
@@ -30,8 +32,12 @@ class Runtime:
     renderer: Renderer
     signatures: SignatureChecker
     keyring: Keyring
-    recorder: EventRecorder
+    recorder: Recorder
     gateway: Gateway
+    vault: Vault
+    preferences: PreferenceCache
+    # The rights script as text messages, per language, split and numbered at start-up.
+    rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.
     static_fallback: str
 

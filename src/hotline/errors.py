@@ -50,6 +50,10 @@ class TelephonyError(HotlineError):
     status_code = 502
     code = "telephony_error"
 
-    def __init__(self, message: str, *, twilio_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, twilio_code: int | None = None, retryable: bool = False
+    ) -> None:
         super().__init__(message)
         self.twilio_code = twilio_code
+        # Worth trying again later: Twilio's 5xx and 429, timeouts, refused connections.
+        self.retryable = retryable

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from hotline.simulator.standin import StandinRecord, create_standin, segments
+from hotline.simulator.standin import StandinRecord, create_standin
+from hotline.telephony.segments import segments
 
 ACCOUNT_SID = "AC" + "0" * 32
 TOKEN = "standin-test-token"

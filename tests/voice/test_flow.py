@@ -72,7 +72,7 @@ def test_a_key_that_means_nothing_repeats_the_language_menu(digit: str) -> None:
 
 
 def test_main_menu_offers_no_reporting_option() -> None:
-    reply = flow.main_menu("en")
+    reply = flow.main_menu("en", HOTLINE)
     assert messages(reply) == [
         flow.MAIN_URGENT,
         flow.MAIN_RIGHTS,

@@ -1,8 +1,9 @@
-"""Call events buffered in memory and written in batches, never on the caller's path.
+"""Writes from webhooks, spooled in memory and applied in batches off the caller's path.
 
-A webhook only appends to a queue. A background task writes the queue in one
-transaction every fraction of a second; when the database is down or locked, the
-batch stays queued and is tried again, and the caller hears nothing of it.
+A webhook only appends to a queue. A background task applies the queue in one
+transaction every fraction of a second; when the database is down or locked the
+batch stays queued and is tried again, and the caller hears nothing of it. A write
+the database refuses outright (a constraint) is dropped alone, never the batch.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from anyio import to_thread
 from sqlalchemy import Engine, insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session
 
 from hotline.models import CallEvent
 
@@ -25,6 +28,12 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 100_000
 BATCH = 1_000
+
+
+class Write(Protocol):
+    """A change to apply to the database, inside the spool's transaction."""
+
+    def apply(self, session: Session) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +48,16 @@ class PendingEvent:
     detail: str | None
     occurred_at: datetime
 
+    def apply(self, session: Session) -> None:
+        session.add(CallEvent.model_validate(_row(self)))
 
-class EventRecorder:
-    """Queues call events and writes them in batches."""
+
+class Recorder:
+    """Queues writes and applies them in batches."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._pending: deque[PendingEvent] = deque()
+        self._pending: deque[Write] = deque()
         self._lock = threading.Lock()
         self.dropped = 0
         self.failures = 0
@@ -54,28 +66,30 @@ class EventRecorder:
     def pending(self) -> int:
         return len(self._pending)
 
-    def record(self, events: Iterable[PendingEvent]) -> None:
-        """Queue `events`; never blocks, never raises."""
-        for event in events:
+    def record(self, writes: Iterable[Write]) -> None:
+        """Queue `writes`; never blocks, never raises."""
+        for write in writes:
             if len(self._pending) >= MAX_PENDING:
                 # Losing the oldest bookkeeping is better than running out of memory.
                 self._pending.popleft()
                 self.dropped += 1
-            self._pending.append(event)
+            self._pending.append(write)
 
     def flush(self) -> int:
-        """Write what is queued; on failure keep it queued. Returns the rows written."""
+        """Apply what is queued; on failure keep it queued. Returns the writes applied."""
         written = 0
         with self._lock:
             while self._pending:
                 batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
                 try:
-                    with self._engine.begin() as connection:
-                        connection.execute(insert(CallEvent), [_row(event) for event in batch])
+                    try:
+                        self._apply(batch)
+                    except IntegrityError:
+                        self._apply_one_by_one(batch)
                 except SQLAlchemyError as error:
                     self.failures += 1
                     log.warning(
-                        "call events not written, will retry",
+                        "writes not applied, will retry",
                         extra={"pending": len(self._pending), "error": type(error).__name__},
                     )
                     return written
@@ -83,6 +97,30 @@ class EventRecorder:
                     self._pending.popleft()
                 written += len(batch)
         return written
+
+    def _apply(self, batch: list[Write]) -> None:
+        events = [_row(write) for write in batch if isinstance(write, PendingEvent)]
+        with Session(self._engine) as session:
+            if events:
+                # One multi-row insert: events are most of what webhooks write.
+                session.execute(insert(CallEvent), events)
+            for write in batch:
+                if not isinstance(write, PendingEvent):
+                    write.apply(session)
+            session.commit()
+
+    def _apply_one_by_one(self, batch: list[Write]) -> None:
+        for write in batch:
+            try:
+                with Session(self._engine) as session:
+                    write.apply(session)
+                    session.commit()
+            except IntegrityError:
+                self.dropped += 1
+                log.warning(
+                    "a write broke a constraint and was dropped",
+                    extra={"write": type(write).__name__},
+                )
 
     async def run(self, interval: float) -> None:
         """Flush every `interval` seconds until cancelled."""

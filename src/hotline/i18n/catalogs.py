@@ -20,8 +20,15 @@ def catalog_path(locales_dir: Path, code: str, suffix: str = ".mo") -> Path:
 class Catalogs:
     """The enabled languages and a translator for each."""
 
-    def __init__(self, languages: list[Language], translators: dict[str, Translator]) -> None:
+    def __init__(
+        self,
+        languages: list[Language],
+        translators: dict[str, Translator],
+        registry: dict[str, Language] | None = None,
+    ) -> None:
         self.languages = {language.code: language for language in languages}
+        # Every registered language, enabled or not: stand-in voices come from here.
+        self.registry = registry or dict(self.languages)
         self._translators = translators
 
     def translator(self, code: str) -> Translator:
@@ -38,7 +45,8 @@ def load(locales_dir: Path, codes: list[str]) -> Catalogs:
     missing; a caller would then hear English after choosing Spanish. So a missing
     or unreadable catalog stops the service, naming the file.
     """
-    languages = select(load_registry(locales_dir), codes)
+    registry = load_registry(locales_dir)
+    languages = select(registry, codes)
     translators = {}
     for language in languages:
         path = catalog_path(locales_dir, language.code)
@@ -52,4 +60,4 @@ def load(locales_dir: Path, codes: list[str]) -> Catalogs:
         except Exception as error:
             raise CatalogError(f"the catalog {path} is corrupt: {error}") from error
         translators[language.code] = Translator(language.code, translations)
-    return Catalogs(languages, translators)
+    return Catalogs(languages, translators, registry)

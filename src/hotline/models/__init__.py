@@ -2,5 +2,15 @@
 
 from hotline.db import metadata
 from hotline.models.call import CallEvent
+from hotline.models.caller import CallerPreference
+from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
 
-__all__ = ["CallEvent", "metadata"]
+__all__ = [
+    "FINAL",
+    "STATUS_RANK",
+    "CallEvent",
+    "CallerPreference",
+    "OutboxMessage",
+    "SenderPace",
+    "metadata",
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import math
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,8 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotline.telephony.segments import segments
 
 API_VERSION = "2010-04-01"
 BODY_LIMIT = 1600
@@ -37,13 +38,6 @@ CALL_TO_ERRORS: Mapping[str, tuple[int, str]] = {
     "+15005550003": (21215, "Geo permission configuration is not permitting call"),
     "+15005550004": (21216, "Call blocked by Twilio blocklist"),
 }
-
-# GSM 03.38: the basic set costs one septet a character, the extension set two.
-_GSM_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
 _ENDED = frozenset({"canceled", "completed", "busy", "failed", "no-answer"})
 
 Resource = dict[str, Any]
@@ -72,17 +66,6 @@ class StandinRecord:
         with self.lock:
             self.messages.clear()
             self.calls.clear()
-
-
-def segments(body: str) -> int:
-    """How many SMS segments `body` costs: GSM-7 160/153 a segment, otherwise UCS-2 70/67."""
-    if all(char in _GSM_BASIC or char in _GSM_EXTENDED for char in body):
-        units = sum(2 if char in _GSM_EXTENDED else 1 for char in body)
-        single, part = 160, 153
-    else:
-        units = len(body.encode("utf-16-le")) // 2
-        single, part = 70, 67
-    return 1 if units <= single else math.ceil(units / part)
 
 
 def create_standin(*, account_sid: str, auth_token: str) -> FastAPI:

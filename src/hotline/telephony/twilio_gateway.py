@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -30,7 +31,9 @@ class TwilioGateway:
                 to=to, from_=from_, body=body, status_callback=status_callback
             )
         except TwilioRestException as error:
-            raise TelephonyError(_describe(error), twilio_code=error.code) from None
+            raise _refused(error) from None
+        except RequestException as error:
+            raise _unreachable(error) from None
         return Sent(sid=message.sid, status=message.status)
 
     def create_call(
@@ -41,10 +44,21 @@ class TwilioGateway:
                 to=to, from_=from_, url=url, status_callback=status_callback
             )
         except TwilioRestException as error:
-            raise TelephonyError(_describe(error), twilio_code=error.code) from None
+            raise _refused(error) from None
+        except RequestException as error:
+            raise _unreachable(error) from None
         return Sent(sid=call.sid, status=call.status)
 
 
-def _describe(error: TwilioRestException) -> str:
+def _refused(error: TwilioRestException) -> TelephonyError:
     # Twilio's own message can quote the number it refused; keep only status and code.
-    return f"Twilio refused the request: HTTP {error.status}, error {error.code}"
+    status = int(error.status)
+    return TelephonyError(
+        f"Twilio refused the request: HTTP {status}, error {error.code}",
+        twilio_code=error.code,
+        retryable=status >= 500 or status == 429,
+    )
+
+
+def _unreachable(error: RequestException) -> TelephonyError:
+    return TelephonyError(f"Twilio did not answer: {type(error).__name__}", retryable=True)

@@ -116,14 +116,21 @@ class CallState:
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A new call reached the hotline."""
+    """A new call: the language of the line it came in on, and the caller's, if known."""
+
+    line_language: str | None = None
+    remembered: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Pressed:
-    """The caller pressed `digits`; empty when the menu timed out."""
+    """The caller pressed `digits` (empty when the menu timed out).
+
+    `can_text` is False when the caller's number is hidden or cannot get a text.
+    """
 
     digits: str
+    can_text: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,12 +187,30 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class TextRights:
+    """Send the rights script by text message, in `lang`, to the caller."""
+
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class RememberLanguage:
+    """Remember that this caller chose `lang`."""
+
+    lang: str
+
+
+Effect = TextRights | RememberLanguage
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What the caller hears next, and what the event log should record."""
+    """What the caller hears next, what the edge must do, and what the log records."""
 
     intents: tuple[Intent, ...]
     lang: str | None
     notes: tuple[Note, ...] = ()
+    effects: tuple[Effect, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +229,8 @@ class Hotline:
     default_language: str
     backup_number: str | None
     resources: tuple[Resource, ...]
+    # Languages with no machine voice: their callers are offered the text copy up front.
+    audio_only: frozenset[str] = frozenset()
 
 
 # --- the flow -------------------------------------------------------------------------
@@ -212,20 +239,20 @@ class Hotline:
 def respond(state: CallState | None, event: Event, hotline: Hotline) -> Reply:
     """The reply to `event` for a call in `state` (None for a new call)."""
     if state is None or isinstance(event, Incoming):
-        return _start(hotline)
+        return _start(event if isinstance(event, Incoming) else Incoming(), hotline)
     if isinstance(event, DialEnded):
         return _after_dial(state, event, hotline)
     if state.step == "language":
         return _language_menu_key(state, event.digits, hotline)
     lang = state.lang or hotline.default_language
     if state.step == "main":
-        return _main_menu_key(state, lang, event.digits, hotline)
+        return _main_menu_key(state, lang, event, hotline)
     if state.step == "rights":
-        return _rights_key(state, lang, event.digits)
+        return _rights_key(state, lang, event, hotline)
     if state.step == "resources":
         return _resources_key(lang, event.digits, hotline)
     # A key pressed while a dial was being set up means nothing: offer the menu.
-    return main_menu(lang)
+    return main_menu(lang, hotline)
 
 
 def fallback(lang: str, hotline: Hotline) -> Reply:
@@ -236,11 +263,18 @@ def fallback(lang: str, hotline: Hotline) -> Reply:
     return Reply((Say(APOLOGY, lang), dial), lang, (Note("fallback"),))
 
 
-def _start(hotline: Hotline) -> Reply:
+def _start(event: Incoming, hotline: Hotline) -> Reply:
+    started = Note("call.started")
+    if event.line_language is not None:
+        reply = main_menu(event.line_language, hotline)
+        return _with_notes(reply, started, Note("language.line", event.line_language))
+    if event.remembered is not None:
+        reply = main_menu(event.remembered, hotline)
+        return _with_notes(reply, started, Note("language.remembered", event.remembered))
     if len(hotline.menu) == 1:
         lang = hotline.menu[0].code
-        return _with_notes(main_menu(lang), Note("call.started"), Note("language.only", lang))
-    return _with_notes(language_menu(hotline, attempt=0), Note("call.started"))
+        return _with_notes(main_menu(lang, hotline), started, Note("language.only", lang))
+    return _with_notes(language_menu(hotline, attempt=0), started)
 
 
 def language_menu(hotline: Hotline, *, attempt: int) -> Reply:
@@ -252,9 +286,14 @@ def language_menu(hotline: Hotline, *, attempt: int) -> Reply:
     return Reply((gather,), None)
 
 
-def main_menu(lang: str, *, attempt: int = 0, prefix: tuple[Say, ...] = ()) -> Reply:
+def main_menu(
+    lang: str, hotline: Hotline, *, attempt: int = 0, prefix: tuple[Say, ...] = ()
+) -> Reply:
     """The main menu in `lang`, urgent help first."""
-    options = (MAIN_URGENT, MAIN_RIGHTS, MAIN_RESOURCES, MAIN_LANGUAGE, MAIN_REPEAT)
+    options = [MAIN_URGENT, MAIN_RIGHTS, MAIN_RESOURCES]
+    if lang in hotline.audio_only:
+        options.append(MAIN_TEXT_RIGHTS)
+    options += [MAIN_LANGUAGE, MAIN_REPEAT]
     prompts = prefix + tuple(Say(option, lang) for option in options)
     gather = Gather(prompts, CallState("main", lang, attempt=attempt), MENU_TIMEOUT)
     return Reply((gather,), lang)
@@ -263,7 +302,11 @@ def main_menu(lang: str, *, attempt: int = 0, prefix: tuple[Say, ...] = ()) -> R
 def _language_menu_key(state: CallState, digits: str, hotline: Hotline) -> Reply:
     for option in hotline.menu:
         if digits == option.digit:
-            return _with_notes(main_menu(option.code), Note("language.chosen", option.code))
+            chosen = main_menu(option.code, hotline)
+            return replace(
+                _with_notes(chosen, Note("language.chosen", option.code)),
+                effects=(RememberLanguage(option.code),),
+            )
     if digits:
         return _with_notes(
             language_menu(hotline, attempt=state.attempt), Note("menu.invalid", "language")
@@ -271,34 +314,57 @@ def _language_menu_key(state: CallState, digits: str, hotline: Hotline) -> Reply
     if state.attempt == 0:
         return _with_notes(language_menu(hotline, attempt=1), Note("menu.silent", "language"))
     lang = hotline.default_language
-    return _with_notes(main_menu(lang), Note("language.defaulted", lang))
+    return _with_notes(main_menu(lang, hotline), Note("language.defaulted", lang))
 
 
-def _main_menu_key(state: CallState, lang: str, digits: str, hotline: Hotline) -> Reply:
+def _main_menu_key(state: CallState, lang: str, event: Pressed, hotline: Hotline) -> Reply:
+    digits = event.digits
     if digits == "1":
         return _urgent(lang, hotline)
     if digits == "2":
         return _with_notes(rights_section(lang, 1), Note("rights.section", "1"))
     if digits == "4":
         return _with_notes(resources(lang, hotline), Note("resources"))
+    if digits == "8" and lang in hotline.audio_only:
+        return _text_rights(lang, event.can_text, then=main_menu(lang, hotline))
     if digits == "9":
         return _with_notes(language_menu(hotline, attempt=0), Note("language.change"))
     if digits == "0":
-        return main_menu(lang)
+        return main_menu(lang, hotline)
     if digits:
         prefix = (Say(NOT_AN_OPTION, lang),)
         return _with_notes(
-            main_menu(lang, attempt=state.attempt, prefix=prefix), Note("menu.invalid", "main")
+            main_menu(lang, hotline, attempt=state.attempt, prefix=prefix),
+            Note("menu.invalid", "main"),
         )
     if state.attempt + 1 < MAIN_MENU_SILENCES:
-        return _with_notes(main_menu(lang, attempt=state.attempt + 1), Note("menu.silent", "main"))
+        return _with_notes(
+            main_menu(lang, hotline, attempt=state.attempt + 1), Note("menu.silent", "main")
+        )
     return Reply((Say(GOODBYE, lang), Hangup()), lang, (Note("call.ended", "silent"),))
+
+
+def _text_rights(lang: str, can_text: bool, *, then: Reply) -> Reply:
+    """Send the script by text (or say why not), then carry on with `then`."""
+    if not can_text:
+        return _with_notes(_prefixed(then, Say(TEXT_IMPOSSIBLE, lang)), Note("rights.text", "no"))
+    sent = _with_notes(_prefixed(then, Say(TEXT_SENDING, lang)), Note("rights.text", lang))
+    return replace(sent, effects=(TextRights(lang),))
+
+
+def _prefixed(reply: Reply, say: Say) -> Reply:
+    """`reply` with `say` spoken first, inside its gather so a key can cut in."""
+    first = reply.intents[0]
+    if isinstance(first, Gather):
+        gather = replace(first, prompts=(say, *first.prompts))
+        return replace(reply, intents=(gather, *reply.intents[1:]))
+    return replace(reply, intents=(say, *reply.intents))
 
 
 def _urgent(lang: str, hotline: Hotline) -> Reply:
     if hotline.backup_number is None:
         prefix = (Say(URGENT_UNAVAILABLE, lang),)
-        return _with_notes(main_menu(lang, prefix=prefix), Note("urgent.unavailable"))
+        return _with_notes(main_menu(lang, hotline, prefix=prefix), Note("urgent.unavailable"))
     dial = Dial(hotline.backup_number, CallState("urgent", lang), DIAL_TIMEOUT)
     return Reply((Say(URGENT_CONNECTING, lang), dial), lang, (Note("urgent.dial", "backup"),))
 
@@ -308,9 +374,11 @@ def _after_dial(state: CallState, event: DialEnded, hotline: Hotline) -> Reply:
     note = Note("urgent.result", event.status[:32])
     if event.status == "completed":
         # The caller spoke to someone and that leg hung up; one more silence ends it.
-        reply = main_menu(lang, attempt=MAIN_MENU_SILENCES - 1, prefix=(Say(URGENT_ENDED, lang),))
+        reply = main_menu(
+            lang, hotline, attempt=MAIN_MENU_SILENCES - 1, prefix=(Say(URGENT_ENDED, lang),)
+        )
         return _with_notes(reply, note)
-    return _with_notes(main_menu(lang, prefix=(Say(URGENT_NOBODY, lang),)), note)
+    return _with_notes(main_menu(lang, hotline, prefix=(Say(URGENT_NOBODY, lang),)), note)
 
 
 def rights_section(lang: str, number: int) -> Reply:
@@ -328,21 +396,28 @@ def rights_section(lang: str, number: int) -> Reply:
     return Reply((gather,), lang)
 
 
-def _rights_key(state: CallState, lang: str, digits: str) -> Reply:
+def _rights_keys(state: CallState, lang: str) -> Reply:
+    keys = RIGHTS_LAST_KEYS if state.section == len(SECTIONS) else RIGHTS_KEYS
+    return Reply((Gather((Say(keys, lang),), state, RIGHTS_TIMEOUT),), lang)
+
+
+def _rights_key(state: CallState, lang: str, event: Pressed, hotline: Hotline) -> Reply:
+    digits = event.digits
     last = len(SECTIONS)
     if digits == "2":
         return _with_notes(
             rights_section(lang, state.section), Note("rights.section", str(state.section))
         )
+    if digits == "3":
+        return _text_rights(lang, event.can_text, then=_rights_keys(state, lang))
     if digits == "0" or (digits in ("", "1") and state.section == last):
-        return main_menu(lang)
+        return main_menu(lang, hotline)
     if digits in ("", "1"):
         # Silence moves on: a caller can listen to the whole script without a key.
         number = state.section + 1
         return _with_notes(rights_section(lang, number), Note("rights.section", str(number)))
-    keys = RIGHTS_LAST_KEYS if state.section == last else RIGHTS_KEYS
-    gather = Gather((Say(NOT_AN_OPTION, lang), Say(keys, lang)), state, RIGHTS_TIMEOUT)
-    return Reply((gather,), lang, (Note("menu.invalid", "rights"),))
+    wrong = _prefixed(_rights_keys(state, lang), Say(NOT_AN_OPTION, lang))
+    return _with_notes(wrong, Note("menu.invalid", "rights"))
 
 
 def resources(lang: str, hotline: Hotline) -> Reply:
@@ -360,7 +435,7 @@ def _resources_key(lang: str, digits: str, hotline: Hotline) -> Reply:
     if digits == "1":
         return _with_notes(resources(lang, hotline), Note("resources"))
     if digits in ("", "0"):
-        return main_menu(lang)
+        return main_menu(lang, hotline)
     gather = Gather(
         (Say(NOT_AN_OPTION, lang), Say(RESOURCES_KEYS, lang)),
         CallState("resources", lang),

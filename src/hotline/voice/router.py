@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 
+from hotline.callers.service import Remember
 from hotline.deps import Runtime, RuntimeDep, TwilioForm
 from hotline.events.recorder import PendingEvent
+from hotline.outbox import service as outbox_service
+from hotline.telephony.numbers import textable
 from hotline.telephony.webhooks import CallStatus, VoiceWebhook, first, parse_query
 from hotline.voice import flow
 from hotline.voice.twiml import NEXT_PATH, STATUS_PATH
@@ -25,8 +28,13 @@ async def incoming_call(form: TwilioForm, runtime: RuntimeDep) -> Response:
     lang = runtime.settings.default_language
     try:
         hook = VoiceWebhook.from_form(form)
-        reply = flow.respond(None, flow.Incoming(), runtime.hotline)
-        _record(runtime, hook.call_sid, reply, caller=first(form, "From"))
+        caller = first(form, "From")
+        incoming = flow.Incoming(
+            line_language=runtime.settings.line_languages.get(hook.hotline_number or ""),
+            remembered=_remembered(runtime, caller),
+        )
+        reply = flow.respond(None, incoming, runtime.hotline)
+        _record(runtime, hook.call_sid, reply, caller=caller)
         return _twiml(runtime.renderer.render(reply.intents, hook.hotline_number))
     except Exception:
         log.exception("voice webhook failed; answering with the fallback")
@@ -53,9 +61,14 @@ async def next_step(request: Request, form: TwilioForm, runtime: RuntimeDep) -> 
         elif state.step == "urgent" and hook.dial_status is not None:
             event = flow.DialEnded(hook.dial_status)
         else:
-            event = flow.Pressed(hook.digits or "")
+            event = flow.Pressed(hook.digits or "", can_text=textable(first(form, "From")))
         reply = flow.respond(state, event, runtime.hotline)
         _record(runtime, hook.call_sid, reply)
+        if reply.effects:
+            try:
+                _carry_out(runtime, hook, first(form, "From"), reply.effects)
+            except Exception:
+                log.exception("could not queue what the caller asked for")
         return _twiml(runtime.renderer.render(reply.intents, hook.hotline_number))
     except Exception:
         log.exception("voice webhook failed; answering with the fallback")
@@ -93,6 +106,49 @@ def _record(runtime: Runtime, call_sid: str, reply: flow.Reply, caller: str | No
         )
         for note in reply.notes
     )
+
+
+def _remembered(runtime: Runtime, caller: str | None) -> str | None:
+    """The language this caller chose on an earlier call, if we still remember it."""
+    if not caller or runtime.settings.remember_language_days == 0:
+        return None
+    keyring = runtime.keyring
+    keys = [keyring.pseudonym(caller, epoch=epoch) for epoch in keyring.live_epochs()]
+    language = runtime.preferences.language(keys)
+    return language if language in runtime.catalogs.languages else None
+
+
+def _carry_out(
+    runtime: Runtime, hook: VoiceWebhook, caller: str | None, effects: tuple[flow.Effect, ...]
+) -> None:
+    """Queue what the flow asked for; the caller hears the reply whatever happens here."""
+    if not caller:
+        return
+    now = datetime.now(UTC)
+    keyring = runtime.keyring
+    epoch = keyring.current_epoch(now)
+    for effect in effects:
+        if isinstance(effect, flow.RememberLanguage):
+            if runtime.settings.remember_language_days == 0:
+                continue
+            key = keyring.pseudonym(caller, epoch=epoch)
+            runtime.preferences.remember(key, effect.lang, now)
+            runtime.recorder.record([Remember(key, epoch, effect.lang, now)])
+        elif isinstance(effect, flow.TextRights) and hook.hotline_number:
+            call_ref = keyring.pseudonym(hook.call_sid, epoch=epoch, purpose="call")
+            enqueue = outbox_service.texts(
+                vault=runtime.vault,
+                keyring=keyring,
+                sender=hook.hotline_number,
+                recipient=caller,
+                parts=runtime.rights_texts[effect.lang],
+                purpose="rights",
+                language=effect.lang,
+                key=f"rights:{call_ref}:{effect.lang}",
+                now=now,
+                expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+            )
+            runtime.recorder.record([enqueue])
 
 
 def _fallback(runtime: Runtime, lang: str, form: dict[str, list[str]]) -> Response:

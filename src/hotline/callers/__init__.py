@@ -1,0 +1,1 @@
+"""What the hotline remembers about callers: a language, by pseudonym, for a while."""

@@ -1,0 +1,292 @@
+"""The dispatcher: claims due outbox rows, sends them at each sender's pace, retries.
+
+Any number of dispatchers may run against one PostgreSQL database: rows are claimed
+with FOR UPDATE SKIP LOCKED and a compare-and-set on their status, so no two send
+the same row, and each sender's pace is a row that every dispatcher reserves from.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from hotline.errors import TelephonyError
+from hotline.models import OutboxMessage, SenderPace
+from hotline.outbox.service import place
+from hotline.privacy.vault import SealError, Vault
+from hotline.telephony.gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchSettings:
+    """How the dispatcher paces and retries."""
+
+    # Messages a second per sender number; None sends as fast as Twilio takes them.
+    rate_per_second: float | None = 1.0
+    batch: int = 20
+    lease: timedelta = timedelta(minutes=2)
+    first_retry: timedelta = timedelta(seconds=2)
+    longest_retry: timedelta = timedelta(minutes=5)
+    # Where Twilio reports each message's fate; the row id is added to it.
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row this dispatcher holds, opened for sending."""
+
+    id: int
+    sender: str
+    recipient: str
+    body: str
+    attempts: int
+    expires_at: datetime
+
+
+class Dispatcher:
+    """Sends what the outbox holds."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        gateway: Gateway,
+        vault: Vault,
+        settings: DispatchSettings,
+        clock: Clock = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._engine = engine
+        self._gateway = gateway
+        self._vault = vault
+        self._settings = settings
+        self._clock = clock
+        self._sleep = sleep
+
+    def run(self, stop: threading.Event, *, idle: float = 0.5) -> None:
+        """Send until `stop` is set, resting `idle` seconds when nothing is due."""
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+            except SQLAlchemyError as error:
+                log.warning("outbox unreachable", extra={"error": type(error).__name__})
+                sent = 0
+            if sent == 0:
+                stop.wait(idle)
+
+    def run_once(self) -> int:
+        """Expire, reclaim and send one batch of due rows. Returns how many were tried."""
+        claimed = self.claim()
+        for row in claimed:
+            self._send(row)
+        return len(claimed)
+
+    def claim(self) -> list[Claimed]:
+        """Due rows, now held by this dispatcher for one lease."""
+        now = self._clock()
+        with Session(self._engine, expire_on_commit=False) as session:
+            self._expire(session, now)
+            candidates = session.exec(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == "pending")
+                .where(col(OutboxMessage.next_attempt_at) <= now)
+                .order_by(col(OutboxMessage.id))
+                .limit(self._settings.batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            held: list[int] = []
+            for row_id in candidates:
+                taken = session.exec(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == row_id)
+                    .where(col(OutboxMessage.status) == "pending")
+                    .values(
+                        status="sending",
+                        claimed_until=now + self._settings.lease,
+                        attempts=OutboxMessage.attempts + 1,
+                        updated_at=now,
+                    )
+                )
+                if taken.rowcount == 1:
+                    assert row_id is not None
+                    held.append(row_id)
+            rows = (
+                session.exec(
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_(held))
+                    .order_by(col(OutboxMessage.id))
+                ).all()
+                if held
+                else []
+            )
+            session.commit()
+        return [claimed for row in rows if (claimed := self._open(row, now)) is not None]
+
+    def _expire(self, session: Session, now: datetime) -> None:
+        # A raid alert that is hours late is worse than none: past its expiry it is dropped.
+        in_flight = (col(OutboxMessage.status) == "sending") & (
+            col(OutboxMessage.claimed_until) >= now
+        )
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.status).in_(("pending", "sending")))
+            .where(~in_flight)
+            .where(col(OutboxMessage.expires_at) <= now)
+            .values(
+                status="expired",
+                recipient_sealed=None,
+                body_sealed=None,
+                claimed_until=None,
+                updated_at=now,
+            )
+        )
+        # A dispatcher that died holding rows: they go back to the queue.
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.status) == "sending")
+            .where(col(OutboxMessage.claimed_until) < now)
+            .values(status="pending", claimed_until=None, updated_at=now)
+        )
+
+    def _open(self, row: OutboxMessage, now: datetime) -> Claimed | None:
+        assert row.id is not None
+        try:
+            if row.recipient_sealed is None or row.body_sealed is None:
+                raise SealError("nothing sealed")
+            recipient = self._vault.open(
+                row.recipient_sealed, place=place(row.idempotency_key, "recipient")
+            )
+            body = self._vault.open(row.body_sealed, place=place(row.idempotency_key, "body"))
+        except SealError:
+            log.error("an outbox row does not open; marking it failed", extra={"row": row.id})
+            self._finish(row.id, status="failed", now=now)
+            return None
+        return Claimed(row.id, row.sender, recipient, body, row.attempts, row.expires_at)
+
+    def _send(self, row: Claimed) -> None:
+        slot = self._reserve_slot(row.sender)
+        wait = (slot - self._clock()).total_seconds()
+        if wait > 0:
+            self._sleep(wait)
+        callback = self._settings.status_callback
+        try:
+            sent = self._gateway.send_message(
+                to=row.recipient,
+                from_=row.sender,
+                body=row.body,
+                status_callback=f"{callback}?message={row.id}" if callback else None,
+            )
+        except TelephonyError as error:
+            self._failed(row, error)
+            return
+        self._finish(row.id, status=sent.status or "queued", now=self._clock(), sid=sent.sid)
+
+    def _failed(self, row: Claimed, error: TelephonyError) -> None:
+        now = self._clock()
+        if not error.retryable:
+            log.info("message refused for good", extra={"row": row.id, "code": error.twilio_code})
+            self._finish(row.id, status="failed", now=now, error_code=error.twilio_code)
+            return
+        delay = min(
+            self._settings.first_retry * (2 ** (row.attempts - 1)), self._settings.longest_retry
+        )
+        if now + delay >= _aware(row.expires_at):
+            self._finish(row.id, status="expired", now=now, error_code=error.twilio_code)
+            return
+        log.info("message will be retried", extra={"row": row.id, "attempt": row.attempts})
+        with Session(self._engine) as session:
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(
+                    status="pending",
+                    claimed_until=None,
+                    next_attempt_at=now + delay,
+                    error_code=error.twilio_code,
+                    updated_at=now,
+                )
+            )
+            session.commit()
+
+    def _finish(
+        self,
+        row_id: int,
+        *,
+        status: str,
+        now: datetime,
+        sid: str | None = None,
+        error_code: int | None = None,
+    ) -> None:
+        """The row leaves the dispatcher's hands: the sealed number and body go with it."""
+        with Session(self._engine) as session:
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row_id)
+                .values(
+                    twilio_sid=sid,
+                    error_code=error_code,
+                    recipient_sealed=None,
+                    body_sealed=None,
+                    claimed_until=None,
+                    updated_at=now,
+                )
+            )
+            # A status callback can overtake us; its word on the status stands.
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row_id)
+                .where(col(OutboxMessage.status) == "sending")
+                .values(status=status)
+            )
+            session.commit()
+
+    def _reserve_slot(self, sender: str) -> datetime:
+        """The moment this dispatcher may send from `sender`; the next is pushed back."""
+        rate = self._settings.rate_per_second
+        if rate is None:
+            return self._clock()
+        interval = timedelta(seconds=1 / rate)
+        while True:
+            now = self._clock()
+            with Session(self._engine) as session:
+                pace = session.get(SenderPace, sender)
+                if pace is None:
+                    session.add(SenderPace(sender=sender, next_slot_at=now + interval))
+                    try:
+                        session.commit()
+                    except IntegrityError:
+                        continue
+                    return now
+                previous = pace.next_slot_at
+                slot = max(_aware(previous), now)
+                # Compare-and-set: another dispatcher that reserved first makes us read again.
+                moved = session.exec(
+                    update(SenderPace)
+                    .where(col(SenderPace.sender) == sender)
+                    .where(col(SenderPace.next_slot_at) == previous)
+                    .values(next_slot_at=slot + interval)
+                )
+                session.commit()
+                if moved.rowcount == 1:
+                    return slot
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes for columns written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,83 @@
+"""The purge: what the hotline no longer needs, it no longer has."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, text, update
+from sqlmodel import Session, col
+
+from hotline.config import Settings
+from hotline.models import CallerPreference, CallEvent, OutboxMessage
+from hotline.privacy.pseudonym import epoch_of
+
+log = logging.getLogger(__name__)
+
+# Finished outbox rows are kept this long for delivery statistics, then deleted.
+OUTBOX_RETENTION = timedelta(days=30)
+OPEN = ("pending", "sending")
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """How many rows each part of the purge removed or emptied."""
+
+    call_events: int
+    preferences: int
+    outbox_emptied: int
+    outbox_deleted: int
+
+
+def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) -> Purged:
+    """Delete what is past its retention window; idempotent, safe to run at any time."""
+    now = now or datetime.now(UTC)
+    oldest_epoch = epoch_of(now, epoch_days=settings.pseudonym_epoch_days) - 1
+    with Session(engine) as session:
+        events = session.exec(
+            delete(CallEvent).where(
+                col(CallEvent.occurred_at)
+                < now - timedelta(days=settings.call_event_retention_days)
+            )
+        ).rowcount
+        forgotten = session.exec(
+            delete(CallerPreference).where(
+                (
+                    col(CallerPreference.updated_at)
+                    < now - timedelta(days=settings.remember_language_days)
+                )
+                | (col(CallerPreference.key_epoch) < oldest_epoch)
+            )
+        ).rowcount
+        # A finished message keeps nothing sealed, whatever path it took to finish.
+        emptied = session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.status).not_in(OPEN))
+            .where(
+                col(OutboxMessage.recipient_sealed).is_not(None)
+                | col(OutboxMessage.body_sealed).is_not(None)
+            )
+            .values(recipient_sealed=None, body_sealed=None)
+        ).rowcount
+        deleted = session.exec(
+            delete(OutboxMessage)
+            .where(col(OutboxMessage.status).not_in(OPEN))
+            .where(col(OutboxMessage.updated_at) < now - OUTBOX_RETENTION)
+        ).rowcount
+        session.commit()
+    if engine.dialect.name == "sqlite":
+        # Deleted rows linger in the write-ahead log until it is folded into the file.
+        with engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    purged = Purged(events, forgotten, emptied, deleted)
+    log.info(
+        "purge done",
+        extra={
+            "call_events": events,
+            "preferences": forgotten,
+            "outbox_emptied": emptied,
+            "outbox_deleted": deleted,
+        },
+    )
+    return purged
