@@ -1,0 +1,1 @@
+"""Load benchmarks; run them with `make bench`, never under pytest."""
