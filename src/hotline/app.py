@@ -31,12 +31,12 @@ from hotline.rights import resources
 from hotline.rights.texts import rights_parts
 from hotline.simulator.standin import create_standin
 from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
-from hotline.sms.router import router as sms_router
+from hotline.sms.router import routes as sms_routes
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
-from hotline.voice.router import router as voice_router
+from hotline.voice.router import routes as voice_routes
 from hotline.voice.twiml import Renderer
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.include_router(voice_router)
-    app.include_router(sms_router)
+    # Twilio's webhooks are plain routes: no dependency injection, no OpenAPI entry.
+    # They come first, so routing reaches them without trying the others.
+    app.router.routes[0:0] = [*voice_routes, *sms_routes]
     _health_routes(app, runtime)
     _error_handlers(app, runtime)
     if settings.audio_dir is not None and settings.audio_base_url is None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotline.errors import ConfigError, InvalidSignature
 from hotline.telephony.signature import SignatureChecker
@@ -143,3 +147,15 @@ def test_no_token_no_checker() -> None:
 def test_blank_and_repeated_fields_are_signed_as_twilio_signs_them() -> None:
     form = parse_form(b"ForwardedFrom=&CalledCity=&Digits=1&Digits=1&Digits=2")
     assert form == {"ForwardedFrom": [""], "CalledCity": [""], "Digits": ["1", "1", "2"]}
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=12),
+        st.lists(st.text(max_size=30), min_size=1, max_size=3),
+        max_size=8,
+    )
+)
+def test_the_form_parser_reads_what_parse_qs_reads(fields: dict[str, list[str]]) -> None:
+    body = urlencode([(key, value) for key, values in fields.items() for value in values])
+    assert parse_form(body.encode()) == parse_qs(body, keep_blank_values=True)

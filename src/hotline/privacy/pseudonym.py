@@ -50,7 +50,9 @@ class Keyring:
         key = self.base_key
         for _ in range(epoch - self.base_epoch):
             key = _advance(key)
-        self._cache = {epoch: key}
+        if len(self._cache) > 4:
+            self._cache.clear()
+        self._cache[epoch] = key
         return key
 
     def current_epoch(self, at: datetime | None = None) -> int:

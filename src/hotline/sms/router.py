@@ -4,30 +4,37 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from hotline.deps import RuntimeDep, TwilioForm
+from hotline.deps import runtime_of, verified_form
 from hotline.outbox.service import StatusReport
 from hotline.sms import flow, twiml
 from hotline.telephony.webhooks import first, parse_query
 
-router = APIRouter(prefix="/twilio", tags=["twilio"])
-
+SMS_PATH = "/twilio/sms"
 STATUS_PATH = "/twilio/sms/status"
+# The answer names the line's own language, or the first two of the voice menu:
+# a text in all ten languages would cost some twenty segments.
+REPLY_LANGUAGES = 2
 
 
-@router.post("/sms")
-async def incoming_message(form: TwilioForm, runtime: RuntimeDep) -> Response:
-    """Answer a text, in every enabled language, with how to reach help by phone."""
-    del form  # verified, and nothing in it is kept
+async def incoming_message(request: Request) -> Response:
+    """Answer a text with how to reach help by phone."""
+    runtime = runtime_of(request)
+    form = await verified_form(request, runtime)
     catalogs = runtime.catalogs
-    text = "\n\n".join(catalogs.translator(code)(flow.CALL_US) for code in catalogs.languages)
+    line = runtime.settings.line_languages.get(first(form, "To") or "")
+    codes = [line] if line else runtime.settings.voice_menu[:REPLY_LANGUAGES]
+    text = "\n\n".join(catalogs.translator(code)(flow.CALL_US) for code in codes)
     return Response(content=twiml.reply(text), media_type="application/xml")
 
 
-@router.post(STATUS_PATH.removeprefix("/twilio"), status_code=204)
-async def message_status(request: Request, form: TwilioForm, runtime: RuntimeDep) -> Response:
+async def message_status(request: Request) -> Response:
     """Twilio's word on a message we sent; duplicates and late arrivals change nothing."""
+    runtime = runtime_of(request)
+    form = await verified_form(request, runtime)
     message = parse_query(request.url.query).get("message", "")
     status = first(form, "MessageStatus") or first(form, "SmsStatus")
     error = first(form, "ErrorCode")
@@ -44,3 +51,9 @@ async def message_status(request: Request, form: TwilioForm, runtime: RuntimeDep
             ]
         )
     return Response(status_code=204)
+
+
+routes = [
+    Route(SMS_PATH, incoming_message, methods=["POST"]),
+    Route(STATUS_PATH, message_status, methods=["POST"]),
+]

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def parse_form(body: bytes) -> dict[str, list[str]]:
-    """Every field of a form post, blank ones included (they are signed too)."""
-    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    """Every field of a form post, blank ones included (they are signed too).
+
+    What parse_qs(keep_blank_values=True) gives, without its per-field regular
+    expressions and unquoting of fields that need none: a webhook carries twenty.
+    """
+    form: dict[str, list[str]] = {}
+    for pair in body.decode("utf-8", "replace").split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        form.setdefault(key, []).append(value)
+    return form
 
 
 def parse_query(query: str) -> dict[str, str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from hotline.callers.service import Remember
-from hotline.deps import Runtime, RuntimeDep, TwilioForm
+from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import PendingEvent
 from hotline.outbox import service as outbox_service
 from hotline.telephony.numbers import textable
@@ -17,33 +19,35 @@ from hotline.voice import flow
 from hotline.voice.twiml import NEXT_PATH, STATUS_PATH
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/twilio", tags=["twilio"])
 
 XML = "application/xml"
+VOICE_PATH = "/twilio/voice"
 
 
-@router.post("/voice")
-async def incoming_call(form: TwilioForm, runtime: RuntimeDep) -> Response:
-    """A new call: the language menu (or the main menu on a one-language line)."""
+async def incoming_call(request: Request) -> Response:
+    """A new call: the language menu, or the main menu for a known caller or line."""
+    runtime = runtime_of(request)
+    form = await verified_form(request, runtime)
     lang = runtime.settings.default_language
     try:
         hook = VoiceWebhook.from_form(form)
-        caller = first(form, "From")
+        caller_keys = _caller_keys(runtime, first(form, "From"))
         incoming = flow.Incoming(
             line_language=runtime.settings.line_languages.get(hook.hotline_number or ""),
-            remembered=_remembered(runtime, caller),
+            remembered=_remembered(runtime, caller_keys),
         )
         reply = flow.respond(None, incoming, runtime.hotline)
-        _record(runtime, hook.call_sid, reply, caller=caller)
+        _record(runtime, hook.call_sid, reply, caller_key=caller_keys[0] if caller_keys else None)
         return _twiml(runtime.renderer.render(reply.intents, hook.hotline_number))
     except Exception:
         log.exception("voice webhook failed; answering with the fallback")
         return _fallback(runtime, lang, form)
 
 
-@router.post(NEXT_PATH.removeprefix("/twilio"))
-async def next_step(request: Request, form: TwilioForm, runtime: RuntimeDep) -> Response:
+async def next_step(request: Request) -> Response:
     """A key, a silence or a finished dial: the flow's next reply."""
+    runtime = runtime_of(request)
+    form = await verified_form(request, runtime)
     lang = runtime.settings.default_language
     try:
         hook = VoiceWebhook.from_form(form)
@@ -75,24 +79,40 @@ async def next_step(request: Request, form: TwilioForm, runtime: RuntimeDep) -> 
         return _fallback(runtime, lang, form)
 
 
-@router.post(STATUS_PATH.removeprefix("/twilio"), status_code=204)
-async def call_status(form: TwilioForm, runtime: RuntimeDep) -> Response:
+async def call_status(request: Request) -> Response:
     """Twilio's call status callback: the outcome goes to the event log."""
-    status = CallStatus.from_form(form)
+    runtime = runtime_of(request)
+    status = CallStatus.from_form(await verified_form(request, runtime))
     if status.call_sid:
         note = flow.Note("call.status", status.status[:32] or None)
         _record(runtime, status.call_sid, flow.Reply((), None, (note,)))
     return Response(status_code=204)
 
 
-def _record(runtime: Runtime, call_sid: str, reply: flow.Reply, caller: str | None = None) -> None:
+routes = [
+    Route(VOICE_PATH, incoming_call, methods=["POST"]),
+    Route(NEXT_PATH, next_step, methods=["POST"]),
+    Route(STATUS_PATH, call_status, methods=["POST"]),
+]
+
+
+def _caller_keys(runtime: Runtime, caller: str | None) -> list[str]:
+    """The caller's pseudonyms under every live key, the current epoch's first."""
+    if not caller:
+        return []
+    keyring = runtime.keyring
+    return [keyring.pseudonym(caller, epoch=epoch) for epoch in keyring.live_epochs()]
+
+
+def _record(
+    runtime: Runtime, call_sid: str, reply: flow.Reply, caller_key: str | None = None
+) -> None:
     """Queue the reply's notes under pseudonyms; the caller's number goes no further."""
     if not reply.notes:
         return
     keyring = runtime.keyring
     epoch = keyring.current_epoch()
     call_ref = keyring.pseudonym(call_sid, epoch=epoch, purpose="call")
-    caller_key = keyring.pseudonym(caller, epoch=epoch) if caller else None
     now = datetime.now(UTC)
     runtime.recorder.record(
         PendingEvent(
@@ -108,13 +128,11 @@ def _record(runtime: Runtime, call_sid: str, reply: flow.Reply, caller: str | No
     )
 
 
-def _remembered(runtime: Runtime, caller: str | None) -> str | None:
+def _remembered(runtime: Runtime, caller_keys: list[str]) -> str | None:
     """The language this caller chose on an earlier call, if we still remember it."""
-    if not caller or runtime.settings.remember_language_days == 0:
+    if not caller_keys or runtime.settings.remember_language_days == 0:
         return None
-    keyring = runtime.keyring
-    keys = [keyring.pseudonym(caller, epoch=epoch) for epoch in keyring.live_epochs()]
-    language = runtime.preferences.language(keys)
+    language = runtime.preferences.language(caller_keys)
     return language if language in runtime.catalogs.languages else None
 
 
