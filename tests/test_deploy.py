@@ -47,5 +47,9 @@ def test_compose_runs_migrations_after_a_healthy_database_then_the_service() -> 
     assert depends["migrate"]["condition"] == "service_completed_successfully"
     assert depends["postgres"]["condition"] == "service_healthy"
     assert "healthcheck" in services["hotline"]
+    assert services["worker"]["command"] == ["hotline", "worker"]
+    assert services["worker"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
     url = services["hotline"]["environment"]["HOTLINE_DATABASE_URL"]
     assert url.startswith("postgresql+psycopg://")

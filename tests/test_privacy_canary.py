@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
 from hotline import logging as hotline_logging
-from hotline.app import create_app
+from hotline.app import create_app, make_dispatcher
 from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.models import metadata
@@ -29,6 +29,7 @@ PATHS = [
     ["2", "1"],  # Spanish, urgent help, answered
     ["2", "4", "0", "9", "1", "-", "-", "-"],  # resources, change language, silence
     ["-", "-", "1", "1"],  # silence into English, urgent, nobody answers
+    ["5", "2", "3", "0"],  # Arabic, rights, the rights by text message
 ]
 
 
@@ -81,11 +82,14 @@ def test_no_table_file_or_log_holds_the_caller_number(
     # folds it into the main file), so both files can be searched as they are.
     keeper = engine.connect()
     keeper.execute(text("SELECT 1"))
-    app = create_app(settings, engine=engine, gateway=FakeGateway(), keyring=keyring)
+    gateway = FakeGateway()
+    app = create_app(settings, engine=engine, gateway=gateway, keyring=keyring)
     with TestClient(app) as client:
         place_calls(client)
         runtime: Runtime = app.state.runtime
         runtime.recorder.flush()
+        make_dispatcher(settings, runtime).run_once()
+    assert {m["to"] for m in gateway.messages} == {CANARY}, "the text copy must have gone out"
 
     with engine.connect() as connection:
         rows = sum(

@@ -27,7 +27,7 @@ from hotline.simulator.standin import StandinRecord
 from hotline.telephony.fake import FakeGateway
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
-from tests.support import ACCOUNT_SID, CALLER, HOTLINE, PUBLIC_URL, TOKEN
+from tests.support import ACCOUNT_SID, CALLER, HOTLINE, PUBLIC_URL, TOKEN, signed_post
 
 TAGALOG_LINE = "+13125550102"
 MENU_DIGITS = {"en": "1", "es": "2", "zh": "3", "pl": "4", "ar": "5", "uk": "6", "ru": "7",
@@ -240,3 +240,44 @@ def test_the_outbox_keeps_no_number_once_sent_and_forgets_old_rows(
     future = timedelta(days=31)
     purged = retention.purge(engine, settings, now=datetime.now(UTC) + future)
     assert purged.outbox_deleted == len(runtime_of(app).rights_texts["es"])
+
+
+def test_a_number_that_cannot_get_texts_hears_the_same_and_the_row_fails_with_the_code(
+    standin_app: FastAPI, standin_record: StandinRecord, engine: Engine
+) -> None:
+    cannot_text = "+15005550009"  # the stand-in refuses it as Twilio does: error 21614
+    with TestClient(standin_app) as client:
+        result = call(client, ["1", "2", "3", "0"], caller=cannot_text)
+        runtime = runtime_of(standin_app)
+        runtime.recorder.flush()
+        make_dispatcher(runtime.settings, runtime).run_once()
+    assert runtime.catalogs.translator("en")(flow.TEXT_SENDING) in offered(result)
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert rows
+    assert {(r.status, r.error_code) for r in rows} == {("failed", 21614)}
+    assert all(r.recipient_sealed is None and r.body_sealed is None for r in rows)
+    assert standin_record.messages == []
+
+
+def test_status_callbacks_reach_the_row_through_the_signed_webhook(
+    app: FastAPI, engine: Engine, gateway: FakeGateway
+) -> None:
+    with TestClient(app) as client:
+        call(client, ["1", "2", "3", "0"])
+        runtime = runtime_of(app)
+        runtime.recorder.flush()
+        make_dispatcher(runtime.settings, runtime).run_once()
+        callback = gateway.messages[0]["status_callback"]
+        assert callback is not None
+        sid = "SM" + "0" * 31 + "1"
+        for status in ("delivered", "sent", "delivered"):
+            form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
+            assert signed_post(client, callback, form).status_code == 204
+        unknown = f"{PUBLIC_URL}/twilio/sms/status?message=999999"
+        assert signed_post(client, unknown, {"MessageStatus": "failed"}).status_code == 204
+        runtime.recorder.flush()
+    with Session(engine) as session:
+        first_part = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    assert first_part is not None
+    assert first_part.status == "delivered"
