@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -14,6 +14,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 from twilio.request_validator import RequestValidator
+
+from hotline.simulator.call import CallResult, CallSimulator, DialAnswer, ScriptedKeys
 
 TOKEN = "test-auth-token-0123456789"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -84,3 +86,24 @@ def served(app: ASGIApp) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
+
+
+def place_call(
+    client: httpx.Client,
+    keys: list[str],
+    *,
+    caller: str = CALLER,
+    to: str = HOTLINE,
+    answer: Callable[[str], DialAnswer] | None = None,
+) -> CallResult:
+    """One call through the simulator, keys pressed in order ("-" presses nothing)."""
+    return CallSimulator(
+        client=client,
+        public_url=PUBLIC_URL,
+        auth_token=TOKEN,
+        caller=caller,
+        hotline=to,
+        keys=ScriptedKeys(keys),
+        out=lambda _line: None,
+        answer=answer,
+    ).run()

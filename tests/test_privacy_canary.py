@@ -17,9 +17,9 @@ from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.models import metadata
 from hotline.privacy.pseudonym import Keyring
-from hotline.simulator.call import CallSimulator, DialAnswer, ScriptedKeys
+from hotline.simulator.call import DialAnswer
 from hotline.telephony.fake import FakeGateway
-from tests.support import HOTLINE, PUBLIC_URL, TOKEN, call_params, signed_post
+from tests.support import HOTLINE, call_params, place_call, signed_post
 
 CANARY = "+17735550199"
 # The forms a number takes in text: E.164, bare digits, and the local part alone.
@@ -54,16 +54,12 @@ def leaks(blob: bytes) -> list[str]:
 def place_calls(client: TestClient) -> None:
     for keys in PATHS:
         outcome = "completed" if keys[:2] == ["2", "1"] else "no-answer"
-        CallSimulator(
-            client=client,
-            public_url=PUBLIC_URL,
-            auth_token=TOKEN,
+        place_call(
+            client,
+            keys,
             caller=CANARY,
-            hotline=HOTLINE,
-            keys=ScriptedKeys(keys),
-            out=lambda _line: None,
             answer=lambda _n, outcome=outcome: DialAnswer(status=outcome),  # type: ignore[misc]
-        ).run()
+        )
     # Bad input too: an unsigned request and a status callback from the canary.
     client.post("/twilio/voice", data=call_params(From=CANARY))
     signed_post(client, "/twilio/voice/status", call_params(From=CANARY, CallStatus="completed"))

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotline import db, migrate
 from hotline import logging as hotline_logging
 from hotline.app import build_runtime, create_app, make_dispatcher
-from hotline.config import Settings
+from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
 from hotline.errors import HotlineError
 from hotline.i18n import audio
@@ -106,7 +106,8 @@ def serve(
             f"hotline is answering on {settings.public_url} with the local Twilio stand-in.\n"
             "Place a test call from another terminal:\n"
             "  .venv/bin/hotline simulate call            (you press the keys)\n"
-            "  .venv/bin/hotline simulate call --press 2 1 0   (keys given in advance)",
+            "  .venv/bin/hotline simulate call --press 2 1 0   (keys given in advance)\n"
+            "  .venv/bin/hotline simulate messages          (texts the hotline sent)",
             err=True,
         )
     # What start-up built lives as long as the process: keeping it out of the
@@ -227,6 +228,45 @@ def simulate_call(
             typer.echo(f"hotline: the call failed: {error}", err=True)
             raise typer.Exit(code=1) from None
     typer.echo(f"(call ended: {result.ended_by})")
+
+
+@simulate_app.command("messages")
+def simulate_messages(
+    url: Annotated[str | None, typer.Option(help="Where the service listens.")] = None,
+    last: Annotated[int, typer.Option(help="How many of the newest to show.")] = 10,
+) -> None:
+    """Show the texts the hotline sent through the local stand-in, newest last."""
+    try:
+        settings = _settings(local_url=url) if url else _settings()
+    except HotlineError as error:
+        raise _fail(error) from None
+    if not settings.uses_local_standin:
+        raise _fail(HotlineError("texts go to Twilio itself here, not to the local stand-in"))
+    token = settings.twilio_auth_token
+    assert token is not None
+    base = url or settings.public_url
+    path = f"{LOCAL_STANDIN_PATH}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
+    try:
+        answer = httpx.get(
+            f"{base}{path}",
+            params={"PageSize": last},
+            auth=(settings.twilio_account_sid, token.get_secret_value()),
+            timeout=10,
+        )
+    except httpx.ConnectError:
+        raise _fail(HotlineError(f"nothing answers at {base}; start it with 'make run'")) from None
+    answer.raise_for_status()
+    messages = answer.json()["messages"]
+    if not messages:
+        typer.echo("(no texts sent yet)")
+    for message in reversed(messages):
+        typer.echo(f"--- to {mask(message['to'])}, {message['status']}")
+        typer.echo(message["body"])
+
+
+def mask(number: str) -> str:
+    """A phone number as people may see it here: country and area code, last two digits."""
+    return f"{number[:5]}•••{number[-2:]}" if len(number) > 8 else "•••"
 
 
 @app.command("fallback-twiml")

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from twilio.base.exceptions import TwilioRestException
@@ -17,6 +14,7 @@ from twilio.rest import Client
 
 from hotline.simulator.standin import StandinRecord, create_standin
 from hotline.telephony.segments import segments
+from tests.support import served as serving
 
 ACCOUNT_SID = "AC" + "0" * 32
 TOKEN = "standin-test-token"
@@ -32,22 +30,8 @@ def served() -> Iterator[tuple[str, StandinRecord]]:
     standin = create_standin(account_sid=ACCOUNT_SID, auth_token=TOKEN)
     app = FastAPI()
     app.mount(MOUNT, standin)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    # Listening before uvicorn starts: early connections wait in the backlog, no polling.
-    listener.listen()
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}{MOUNT}", standin.state.standin
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
-    assert not thread.is_alive()
+    with serving(app) as url:
+        yield f"{url}{MOUNT}", standin.state.standin
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from hotline.deps import Runtime
 from hotline.models import CallEvent
 from hotline.rights.script import SECTIONS
-from hotline.simulator.call import CallResult, CallSimulator, DialAnswer, ScriptedKeys, spoken
-from tests.support import CALLER, HOTLINE, PUBLIC_URL, TOKEN
+from hotline.simulator.call import CallResult, DialAnswer, spoken
+from tests.support import CALLER, place_call
 
 ENGLISH = "en-US"
 SPANISH = "es-US"
@@ -28,18 +28,7 @@ def place(
     *,
     answer: Callable[[str], DialAnswer] | None = None,
 ) -> CallResult:
-    lines: list[str] = []
-    simulator = CallSimulator(
-        client=client,
-        public_url=PUBLIC_URL,
-        auth_token=TOKEN,
-        caller=CALLER,
-        hotline=HOTLINE,
-        keys=ScriptedKeys(keys),
-        out=lines.append,
-        answer=answer,
-    )
-    return simulator.run()
+    return place_call(client, keys, answer=answer)
 
 
 def heard_in(result: CallResult, language: str) -> list[str]:

@@ -22,12 +22,12 @@ from hotline.models import OutboxMessage
 from hotline.privacy import retention
 from hotline.privacy.pseudonym import Keyring
 from hotline.rights.texts import TEXT_HEADER
-from hotline.simulator.call import CallResult, CallSimulator, ScriptedKeys
+from hotline.simulator.call import CallResult
 from hotline.simulator.standin import StandinRecord
 from hotline.telephony.fake import FakeGateway
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
-from tests.support import ACCOUNT_SID, CALLER, HOTLINE, PUBLIC_URL, TOKEN, signed_post
+from tests.support import ACCOUNT_SID, CALLER, HOTLINE, PUBLIC_URL, TOKEN, place_call, signed_post
 
 TAGALOG_LINE = "+13125550102"
 MENU_DIGITS = {"en": "1", "es": "2", "zh": "3", "pl": "4", "ar": "5", "uk": "6", "ru": "7",
@@ -38,15 +38,7 @@ WAIT = "-"
 def call(
     client: TestClient, keys: list[str], *, caller: str = CALLER, to: str = HOTLINE
 ) -> CallResult:
-    return CallSimulator(
-        client=client,
-        public_url=PUBLIC_URL,
-        auth_token=TOKEN,
-        caller=caller,
-        hotline=to,
-        keys=ScriptedKeys(keys),
-        out=lambda _line: None,
-    ).run()
+    return place_call(client, keys, caller=caller, to=to)
 
 
 def offered(result: CallResult) -> list[str]:

@@ -26,6 +26,9 @@ from hotline.telephony.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
+# A row out of the dispatcher's hands keeps nothing that could reach the recipient.
+EMPTIED = {"recipient_sealed": None, "body_sealed": None, "claimed_until": None}
+
 Clock = Callable[[], datetime]
 
 
@@ -148,13 +151,7 @@ class Dispatcher:
             .where(col(OutboxMessage.status).in_(("pending", "sending")))
             .where(~in_flight)
             .where(col(OutboxMessage.expires_at) <= now)
-            .values(
-                status="expired",
-                recipient_sealed=None,
-                body_sealed=None,
-                claimed_until=None,
-                updated_at=now,
-            )
+            .values(status="expired", updated_at=now, **EMPTIED)
         )
         # A dispatcher that died holding rows: they go back to the queue.
         session.exec(
@@ -238,14 +235,7 @@ class Dispatcher:
             session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row_id)
-                .values(
-                    twilio_sid=sid,
-                    error_code=error_code,
-                    recipient_sealed=None,
-                    body_sealed=None,
-                    claimed_until=None,
-                    updated_at=now,
-                )
+                .values(twilio_sid=sid, error_code=error_code, updated_at=now, **EMPTIED)
             )
             # A status callback can overtake us; its word on the status stands.
             session.exec(
