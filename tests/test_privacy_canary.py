@@ -85,7 +85,7 @@ def test_no_table_file_or_log_holds_the_caller_number(
         runtime: Runtime = app.state.runtime
         runtime.recorder.flush()
         make_dispatcher(settings, runtime).run_once()
-    assert {m["to"] for m in gateway.messages} == {CANARY}, "the text copy must have gone out"
+    assert CANARY in {m["to"] for m in gateway.messages}, "the text copy must have gone out"
 
     with engine.connect() as connection:
         rows = sum(

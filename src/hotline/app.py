@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -16,10 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from hotline import db
+from hotline.callbacks import service as callbacks
+from hotline.callbacks.messages import REALERT
 from hotline.callers.service import PreferenceCache
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
-from hotline.errors import HotlineError, InvalidSignature
+from hotline.errors import ConfigError, HotlineError, InvalidSignature
 from hotline.events.recorder import Recorder
 from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
@@ -29,6 +31,9 @@ from hotline.privacy.pseudonym import Keyring, load_keyring
 from hotline.privacy.vault import Vault
 from hotline.rights import resources
 from hotline.rights.texts import rights_parts
+from hotline.roster import router as roster_router
+from hotline.routing.escalation import parse_tiers
+from hotline.routing.service import RosterCache
 from hotline.simulator.standin import create_standin
 from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import routes as sms_routes
@@ -37,7 +42,7 @@ from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
 from hotline.voice.router import routes as voice_routes
-from hotline.voice.twiml import Renderer
+from hotline.voice.twiml import CallbackRenderer, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,10 @@ def build_runtime(
 ) -> Runtime:
     """Everything the service needs, checked: bad settings or catalogs stop it here."""
     auth_token, secret = settings.require_secrets()
+    try:
+        tiers = parse_tiers(settings.escalation_tiers)
+    except ValueError as error:
+        raise ConfigError(f"HOTLINE_ESCALATION_TIERS: {error}") from None
     catalogs = catalog_loader.load(settings.locales_dir, settings.languages)
     hotline = flow.Hotline(
         menu=tuple(
@@ -63,6 +72,7 @@ def build_runtime(
         default_language=settings.default_language,
         backup_number=settings.backup_number,
         resources=resources.load(settings.resources_file),
+        callback_minutes=settings.callback_minutes,
     )
     renderer = Renderer(
         catalogs=catalogs,
@@ -94,6 +104,10 @@ def build_runtime(
         ),
         vault=Vault(secret),
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
+        roster=RosterCache(engine=engine, timezone=settings.zone),
+        tiers=tiers,
+        callbacks_enabled=True,
+        callback_renderer=CallbackRenderer(renderer, catalogs, settings.public_url),
         rights_texts={
             code: tuple(rights_parts(catalogs.translator(code))) for code in catalogs.languages
         },
@@ -114,7 +128,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await to_thread.run_sync(runtime.preferences.refresh, runtime.engine)
+        await to_thread.run_sync(runtime.roster.refresh)
         tasks = [
+            asyncio.create_task(_every(settings.roster_refresh_seconds, runtime.roster.refresh)),
             asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds)),
             asyncio.create_task(
                 _every(
@@ -161,6 +177,7 @@ def create_app(
     app.router.routes[0:0] = [*voice_routes, *sms_routes]
     _health_routes(app, runtime)
     _error_handlers(app, runtime)
+    roster_router.install(app)
     if settings.audio_dir is not None and settings.audio_base_url is None:
         app.mount("/audio", StaticFiles(directory=settings.audio_dir, check_dir=False))
     if settings.uses_local_standin:
@@ -195,6 +212,32 @@ async def _every(seconds: float, job: Callable[..., object], *args: object) -> N
             await to_thread.run_sync(job, *args)
         except Exception:
             log.exception("a background job failed; it runs again next time")
+
+
+CALLBACK_TICK_SECONDS = 30.0
+
+
+def tick_callbacks(runtime: Runtime) -> int:
+    """Expire, announce again or hand to the backup number the callbacks that are due."""
+    now = datetime.now(UTC)
+    settings = runtime.settings
+    with db.transaction(runtime.engine) as session:
+        return callbacks.tick(
+            session,
+            now=now,
+            on_call=runtime.roster.snapshot.on_call(now),
+            enabled=runtime.catalogs.languages,
+            phone=runtime.open_phone,
+            texts=runtime.callback_texts(REALERT),
+            call_url=lambda callback_id: runtime.callback_renderer.url(
+                callbacks.CALLBACK_PATH, callback_id
+            ),
+            backup_number=settings.backup_number,
+            alerts_before_backup=settings.callback_alerts,
+            realert_in=timedelta(minutes=settings.callback_realert_minutes),
+            vault=runtime.vault,
+            keyring=runtime.keyring,
+        )
 
 
 def _purge(runtime: Runtime) -> None:

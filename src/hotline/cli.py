@@ -8,17 +8,27 @@ import secrets
 import signal
 import sys
 import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 import uvicorn
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline import db, migrate
 from hotline import logging as hotline_logging
-from hotline.app import build_runtime, create_app, make_dispatcher
+from hotline.app import (
+    CALLBACK_TICK_SECONDS,
+    build_runtime,
+    create_app,
+    make_dispatcher,
+    tick_callbacks,
+)
+from hotline.auth import service as auth_service
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
 from hotline.errors import HotlineError
@@ -26,7 +36,11 @@ from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n import tools as i18n_tools
 from hotline.privacy import retention
+from hotline.privacy.vault import Vault
 from hotline.rights.texts import text_report
+from hotline.roster import demo as roster_demo
+from hotline.roster import importer as roster_importer
+from hotline.roster import service as roster_service
 from hotline.simulator.call import (
     CallSimulator,
     DialAnswer,
@@ -43,6 +57,10 @@ i18n_app = typer.Typer(help="Catalogs for translators.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(i18n_app, name="i18n")
+roster_app = typer.Typer(help="The on-call roster.", no_args_is_help=True)
+users_app = typer.Typer(help="People who use the roster API.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+app.add_typer(users_app, name="users")
 
 DEMO_CALLER = "+13125550123"
 DEMO_HOTLINE = "+13125550100"
@@ -99,6 +117,16 @@ def serve(
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             migrate.upgrade(settings.sqlalchemy_url)
         application = create_app(settings)
+        if settings.uses_local_standin:
+            runtime: Runtime = application.state.runtime
+            with db.transaction(runtime.engine) as session:
+                seeded = roster_demo.seed_demo(
+                    session=session, vault=runtime.vault, settings=settings
+                )
+            if seeded:
+                typer.echo(
+                    f"demo roster: {seeded} fictional volunteers, on call all week", err=True
+                )
     except HotlineError as error:
         raise _fail(error) from None
     if settings.uses_local_standin:
@@ -140,13 +168,19 @@ def worker() -> None:
 
 
 def _purge_until(runtime: Runtime, stop: threading.Event) -> None:
-    interval = runtime.settings.purge_interval_minutes * 60
+    """The worker's housekeeping: roster, callbacks every half minute, purge hourly."""
+    purge_every = runtime.settings.purge_interval_minutes * 60
+    last_purge = 0.0
     while not stop.is_set():
         try:
-            retention.purge(runtime.engine, runtime.settings)
+            runtime.roster.refresh()
+            tick_callbacks(runtime)
+            if time.monotonic() - last_purge >= purge_every:
+                retention.purge(runtime.engine, runtime.settings)
+                last_purge = time.monotonic()
         except SQLAlchemyError:
-            logging.getLogger(__name__).warning("purge failed; it runs again later")
-        stop.wait(interval)
+            logging.getLogger(__name__).warning("housekeeping failed; it runs again later")
+        stop.wait(CALLBACK_TICK_SECONDS)
 
 
 @app.command()
@@ -178,6 +212,115 @@ def db_check() -> None:
     migrate.check(Settings().sqlalchemy_url)
 
 
+def _database(settings: Settings) -> Engine:
+    """The service's database; the embedded SQLite one is created and migrated first."""
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrate.upgrade(settings.sqlalchemy_url)
+    return db.make_engine(settings.sqlalchemy_url)
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option(help="Who will use the token.")],
+    role: Annotated[
+        str,
+        typer.Option(help="coordinator (everything) or volunteer (their own shifts only)."),
+    ],
+    volunteer_id: Annotated[
+        int | None, typer.Option(help="The volunteer a volunteer user is.")
+    ] = None,
+) -> None:
+    """Add a user of the roster API and print their token, this once."""
+    try:
+        with db.transaction(_database(Settings())) as session:
+            user, token = auth_service.create_user(
+                session=session, name=name, role=role, volunteer_id=volunteer_id
+            )
+    except HotlineError as error:
+        raise _fail(error) from None
+    typer.echo(
+        f"user {user.id} ({user.role}) created; the token is shown only this once:", err=True
+    )
+    typer.echo(token)
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV: name,phone,languages,role,active,shift_weekday,shift_start,shift_end",
+        ),
+    ],
+) -> None:
+    """Add or update volunteers and weekly shifts from a CSV file: all of it, or nothing."""
+    try:
+        settings = _settings()
+        _, secret = settings.require_secrets()
+        engine = _database(settings)
+        with (
+            db.transaction(engine) as session,
+            file.open(newline="", encoding="utf-8-sig") as rows,
+        ):
+            report = roster_importer.import_roster(
+                session=session,
+                vault=Vault(secret),
+                settings=settings,
+                languages=settings.languages,
+                rows=rows,
+            )
+    except HotlineError as error:
+        raise _fail(error) from None
+    for problem in report.problems:
+        typer.echo(f"{file.name}: {problem}", err=True)
+    if not report.ok:
+        typer.echo(f"nothing was imported: {len(report.problems)} problem(s)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"volunteers: {report.volunteers_created} added, {report.volunteers_updated} updated, "
+        f"{report.volunteers_unchanged} unchanged; weekly shifts: {report.shifts_created} "
+        f"added, {report.shifts_kept} already there"
+    )
+
+
+@roster_app.command("coverage")
+def roster_coverage(
+    days: Annotated[int, typer.Option(min=1, max=28, help="How many days ahead.")] = 7,
+    language: Annotated[
+        str | None, typer.Option(help="One language code; every enabled one by default.")
+    ] = None,
+) -> None:
+    """Print the stretches of the coming days when nobody on a shift speaks a language."""
+    settings = Settings()
+    if language is not None and language not in settings.languages:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(settings.languages)}", param_hint="--language"
+        )
+    zone = settings.zone
+    start = datetime.now(UTC)
+    with db.transaction(_database(settings)) as session:
+        found = roster_service.coverage(
+            session=session,
+            timezone=zone,
+            languages=[language] if language else settings.languages,
+            start=start,
+            end=start + timedelta(days=days),
+        )
+    for code, gaps in found.items():
+        hours = sum((end - begin for begin, end in gaps), timedelta()) / timedelta(hours=1)
+        typer.echo(f"{code}: {hours:.1f} h uncovered in the next {days} days")
+        for begin, end in gaps:
+            typer.echo(
+                f"  {begin.astimezone(zone):%a %Y-%m-%d %H:%M} to "
+                f"{end.astimezone(zone):%a %Y-%m-%d %H:%M %Z} "
+                f"({(end - begin) / timedelta(hours=1):.1f} h)"
+            )
+
+
 @simulate_app.command("call")
 def simulate_call(
     from_: Annotated[str, typer.Option("--from", help="The caller's number.")] = DEMO_CALLER,
@@ -187,8 +330,12 @@ def simulate_call(
         typer.Option(help="Keys to press in order ('-' presses nothing). Repeat or list."),
     ] = None,
     answer: Annotated[
-        str, typer.Option(help="What a dialled number does: completed, busy, no-answer.")
-    ] = "completed",
+        str,
+        typer.Option(
+            help="What a rung phone does: accept (answers, presses 1 at the whisper), "
+            "decline (presses 2), voicemail (answers, presses nothing), no-answer, busy."
+        ),
+    ] = "accept",
     url: Annotated[str | None, typer.Option(help="Where the service listens.")] = None,
 ) -> None:
     """Call the running service the way Twilio does, and print what the caller hears."""
@@ -200,11 +347,16 @@ def simulate_call(
     assert token is not None
     keys_pressed = [key for entry in press or [] for key in entry.split()]
     keys = ScriptedKeys(keys_pressed) if press else InteractiveKeys()
-    if answer not in ("completed", "busy", "no-answer", "failed"):
-        raise typer.BadParameter(
-            "choose completed, busy, no-answer or failed", param_hint="--answer"
-        )
-    outcome = DialAnswer(status=answer)  # type: ignore[arg-type]
+    outcomes = {
+        "accept": DialAnswer(status="completed", keys=("1",)),
+        "decline": DialAnswer(status="completed", keys=("2",)),
+        "voicemail": DialAnswer(status="completed"),
+        "no-answer": DialAnswer(status="no-answer"),
+        "busy": DialAnswer(status="busy"),
+    }
+    if answer not in outcomes:
+        raise typer.BadParameter(f"choose one of {', '.join(outcomes)}", param_hint="--answer")
+    outcome = outcomes[answer]
     with httpx.Client(base_url=url or settings.public_url, timeout=10) as client:
         simulator = CallSimulator(
             client=client,

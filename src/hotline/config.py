@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -60,6 +61,17 @@ class Settings(BaseSettings):
     languages: Annotated[list[str], NoDecode] = list(ALL_LANGUAGES)
     voice_menu: Annotated[list[str], NoDecode] = list(VOICE_MENU)
     default_language: str = "en"
+    timezone: str = "America/Chicago"
+    # Where national numbers (no +country code) are read as from: "312 555 0100".
+    country: str = "US"
+    roster_refresh_seconds: float = Field(default=10.0, gt=0)
+    # Who an urgent call rings, tier after tier, and for how many seconds each.
+    escalation_tiers: str = "language:25,others:25,backup:30,callback"
+    callback_minutes: int = Field(default=15, ge=1, le=240)
+    callback_realert_minutes: int = Field(default=5, ge=1)
+    # Announcements of an unclaimed callback before it goes to the backup number.
+    callback_alerts: int = Field(default=3, ge=1)
+    callback_expiry_minutes: int = Field(default=120, ge=5)
     # Hotline numbers bound to one language: "+13125550101=es,+13125550102=tl".
     line_languages: Annotated[dict[str, str], NoDecode] = {}
     audio_dir: Path | None = None
@@ -137,6 +149,19 @@ class Settings(BaseSettings):
     @property
     def local_standin_url(self) -> str:
         return self.public_url + LOCAL_STANDIN_PATH
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"HOTLINE_TIMEZONE {value!r} is not a time zone") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def dispatches_in_web(self) -> bool:

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from hotline import db
+from hotline.auth import service as auth_service
+from hotline.callbacks.service import Alert, Texts
 from hotline.callers.service import PreferenceCache
 from hotline.config import Settings
 from hotline.events.recorder import Recorder
 from hotline.i18n.catalogs import Catalogs
+from hotline.i18n.languages import language_name
+from hotline.i18n.translator import Msg
+from hotline.models import User
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
+from hotline.routing.escalation import Tier
+from hotline.routing.oncall import Person
+from hotline.routing.service import RosterCache, volunteer_phone_place
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
 from hotline.telephony.webhooks import FORM_TYPE, parse_form
 from hotline.voice.flow import Hotline
-from hotline.voice.twiml import Renderer
+from hotline.voice.twiml import CallbackRenderer, Renderer
 
 
 @dataclass
@@ -36,10 +49,34 @@ class Runtime:
     gateway: Gateway
     vault: Vault
     preferences: PreferenceCache
+    roster: RosterCache
+    tiers: tuple[Tier, ...]
+    # Callbacks need the texts to volunteers and the calls back: on where both work.
+    callbacks_enabled: bool
+    callback_renderer: CallbackRenderer
     # The rights script as text messages, per language, split and numbered at start-up.
     rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.
     static_fallback: str
+
+    def open_phone(self, person: Person) -> str:
+        """A volunteer's number, opened from its seal for a dial or a text."""
+        return self.vault.open(person.phone_sealed, place=volunteer_phone_place(person.phone_key))
+
+    def callback_texts(self, message: Msg) -> Texts:
+        """How `message` about a callback is sent to each volunteer, in their language."""
+        catalogs = self.catalogs
+
+        def render(alert: Alert, code: str, caller_language: str) -> str:
+            name = language_name(caller_language, catalogs.registry, in_language=alert.lang)
+            return catalogs.translator(alert.lang)(message, language=name, code=code)
+
+        return Texts(
+            vault=self.vault,
+            keyring=self.keyring,
+            expires_in=timedelta(minutes=self.settings.sms_expiry_minutes),
+            render=render,
+        )
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -73,3 +110,43 @@ async def verified_form(request: Request, runtime: RuntimeDep) -> dict[str, list
         signature=request.headers.get(SIGNATURE_HEADER),
     )
     return form
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back if it raises.
+
+    Function-scoped (below), so the commit happens before the response is sent: a client
+    never reads a success for a change that then failed to commit.
+    """
+    with db.transaction(runtime.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token, as printed once by `hotline users create`.",
+)
+
+
+def current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The user whose bearer token came with the request; Unauthorized without one."""
+    if credentials is None:
+        raise auth_service.Unauthorized("an API token is required (Authorization: Bearer <token>)")
+    return auth_service.authenticate(session=session, token=credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def coordinator(user: CurrentUser) -> User:
+    """The current user, who must be a coordinator; Forbidden otherwise."""
+    auth_service.require_coordinator(user=user)
+    return user
+
+
+Coordinator = Annotated[User, Depends(coordinator)]

@@ -169,9 +169,9 @@ def test_a_call_leaves_a_pseudonymous_event_trail(
         ("call.started", None, None),
         ("language.chosen", "es", "es"),
         ("rights.section", "es", "1"),
-        ("urgent.dial", "es", "backup"),
+        ("urgent.tier", "es", "3:backup"),
     ]
-    assert ("urgent.result", "es", "no-answer") in kinds
+    assert ("urgent.result", "es", "3:no-answer") in kinds
     assert kinds[-1] == ("call.ended", "es", "silent")
     assert len({e.call_ref for e in trail}) == 1
     assert trail[0].caller_key is not None

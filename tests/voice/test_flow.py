@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from hotline.rights.resources import EXAMPLE
 from hotline.rights.script import SECTIONS
+from hotline.routing.escalation import Leg, Plan, Step
 from hotline.voice import flow
 from hotline.voice.flow import CallState, DialEnded, Gather, Incoming, Pressed
 
@@ -85,34 +86,82 @@ def test_main_menu_offers_no_reporting_option() -> None:
     assert gather(reply).next == CallState("main", "en")
 
 
-def test_one_dials_the_backup_number_with_a_word_first() -> None:
-    reply = flow.respond(CallState("main", "es"), Pressed("1"), HOTLINE)
+ANA = Leg(1, "+13125550101", "es")
+WEI = Leg(2, "+13125550102", "zh")
+BACKUP = Leg(0, "+13125550111")
+PLAN = Plan(
+    (
+        Step(1, "language", (ANA,), 25),
+        Step(2, "others", (WEI,), 25),
+        Step(3, "backup", (BACKUP,), 30),
+        Step(4, "callback", (), 0),
+    )
+)
+
+
+def test_one_rings_the_first_tier_with_a_word_first() -> None:
+    reply = flow.respond(CallState("main", "es"), Pressed("1"), HOTLINE, PLAN)
     say, dial = reply.intents
     assert isinstance(say, flow.Say)
     assert say.message == flow.URGENT_CONNECTING
     assert say.lang == "es"
     assert isinstance(dial, flow.Dial)
-    assert dial.number == "+13125550111"
-    assert dial.next == CallState("urgent", "es")
+    assert dial.legs == (ANA,)
+    assert dial.next == CallState("urgent", "es", tier=1)
+    assert dial.timeout == 25
 
 
-def test_without_a_backup_number_urgent_says_so_and_offers_the_menu() -> None:
-    bare = flow.Hotline(HOTLINE.menu, "en", None, ())
-    reply = flow.respond(CallState("main", "en"), Pressed("1"), bare)
+def test_each_unanswered_tier_leads_to_the_next_and_the_caller_hears_a_word() -> None:
+    state = CallState("urgent", "es", tier=1)
+    second = flow.respond(state, DialEnded("no-answer"), HOTLINE, PLAN)
+    assert messages(second) == [flow.URGENT_STILL_TRYING]
+    assert isinstance(second.intents[1], flow.Dial)
+    assert second.intents[1].legs == (WEI,)
+    third = flow.respond(CallState("urgent", "es", tier=2), DialEnded("busy"), HOTLINE, PLAN)
+    assert isinstance(third.intents[1], flow.Dial)
+    assert third.intents[1].legs == (BACKUP,)
+    offer = flow.respond(CallState("urgent", "es", tier=3), DialEnded("no-answer"), HOTLINE, PLAN)
+    assert gather(offer).next == CallState("callback", "es", tier=4)
+    assert messages(offer) == [flow.CALLBACK_OFFER]
+
+
+def test_an_empty_tier_is_skipped() -> None:
+    no_speakers = Plan(PLAN.steps[1:])
+    reply = flow.respond(CallState("main", "es"), Pressed("1"), HOTLINE, no_speakers)
+    assert isinstance(reply.intents[1], flow.Dial)
+    assert reply.intents[1].next.tier == 2
+
+
+def test_accepting_the_callback_asks_the_edge_to_arrange_it() -> None:
+    reply = flow.respond(CallState("callback", "es", tier=4), Pressed("1"), HOTLINE, PLAN)
+    assert reply.effects == (flow.RequestCallback("es"),)
+    assert messages(reply) == [flow.CALLBACK_CONFIRMED]
+    assert isinstance(reply.intents[-1], flow.Hangup)
+    hidden = flow.respond(
+        CallState("callback", "es", tier=4), Pressed("1", can_text=False), HOTLINE, PLAN
+    )
+    assert hidden.effects == ()
+    declined = flow.respond(CallState("callback", "es", tier=4), Pressed(""), HOTLINE, PLAN)
+    assert gather(declined).next == CallState("main", "es")
+
+
+def test_with_nobody_at_all_urgent_says_so_and_offers_the_menu() -> None:
+    reply = flow.respond(CallState("main", "en"), Pressed("1"), HOTLINE, Plan(()))
     assert messages(reply)[0] == flow.URGENT_UNAVAILABLE
     assert gather(reply).next == CallState("main", "en")
 
 
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed", "canceled"])
-def test_nobody_answering_is_said_and_the_menu_offered_again(status: str) -> None:
-    reply = flow.respond(CallState("urgent", "es"), DialEnded(status), HOTLINE)
+def test_when_every_tier_fails_the_caller_is_told_and_offered_the_menu(status: str) -> None:
+    last = CallState("urgent", "es", tier=3)
+    reply = flow.respond(last, DialEnded(status), HOTLINE, Plan(PLAN.steps[:3]))
     assert messages(reply)[0] == flow.URGENT_NOBODY
     assert gather(reply).next == CallState("main", "es")
-    assert flow.Note("urgent.result", status) in reply.notes
+    assert flow.Note("urgent.result", f"3:{status}") in reply.notes
 
 
 def test_a_completed_dial_leaves_one_silence_before_goodbye() -> None:
-    reply = flow.respond(CallState("urgent", "en"), DialEnded("completed"), HOTLINE)
+    reply = flow.respond(CallState("urgent", "en", tier=1), DialEnded("completed"), HOTLINE, PLAN)
     assert messages(reply)[0] == flow.URGENT_ENDED
     state = gather(reply).next
     silence = flow.respond(state, Pressed(""), HOTLINE)

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+
 from hotline.errors import CatalogError
 
 REGISTRY_FILE = "language.toml"
@@ -85,3 +87,15 @@ def select(registry: dict[str, Language], codes: Iterable[str]) -> list[Language
             raise CatalogError(f"language {code!r} is not in the registry")
         chosen.append(registry[code])
     return chosen
+
+
+def language_name(code: str, registry: dict[str, Language], *, in_language: str) -> str:
+    """The name of language `code` in language `in_language`, from CLDR when it knows it."""
+    try:
+        name = Locale.parse(in_language).languages.get(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    if name:
+        return str(name)
+    language = registry.get(code)
+    return language.endonym if language is not None else code

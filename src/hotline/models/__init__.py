@@ -1,16 +1,28 @@
 """Every table, and nothing else."""
 
 from hotline.db import metadata
-from hotline.models.call import CallEvent
+from hotline.models.auth import USER_ROLES, AuditEntry, User
+from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
 from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
+from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
 
 __all__ = [
+    "AVAILABILITY",
     "FINAL",
+    "ROLES",
     "STATUS_RANK",
+    "USER_ROLES",
+    "AuditEntry",
     "CallEvent",
+    "CallRecord",
+    "Callback",
     "CallerPreference",
     "OutboxMessage",
     "SenderPace",
+    "Shift",
+    "ShiftOverride",
+    "User",
+    "Volunteer",
     "metadata",
 ]

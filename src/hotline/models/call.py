@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -29,3 +29,49 @@ class CallEvent(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=16)
     detail: str | None = Field(default=None, max_length=64)
     occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CallRecord(SQLModel, table=True):
+    """One urgent call's outcome and timings, for coordinators. No numbers, no names."""
+
+    __tablename__ = "call_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_ref: str = Field(max_length=64, unique=True)
+    language: str | None = Field(default=None, max_length=16)
+    started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    urgent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    first_ring_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    answered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    tier_reached: int = 0
+    outcome: str = Field(default="open", max_length=24)
+    accepted_by: int | None = None
+
+
+class Callback(SQLModel, table=True):
+    """A caller nobody could answer, waiting to be called back. Their number is sealed
+    and deleted when the callback ends or expires."""
+
+    __tablename__ = "callback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=8, index=True)
+    call_ref: str = Field(max_length=64)
+    caller_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    sender: str = Field(max_length=32)
+    language: str = Field(max_length=16)
+    status: str = Field(default="waiting", max_length=16, index=True)
+    claimed_by: int | None = None
+    # Volunteer ids alerted, comma-separated: they are told when someone claims it.
+    alerted: str = Field(default="", max_length=400)
+    alerts: int = 0
+    next_alert_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

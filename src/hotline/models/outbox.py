@@ -37,6 +37,9 @@ class OutboxMessage(SQLModel, table=True):
     key_epoch: int
     recipient_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     body_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    # "sms" sends the body as a text; "call" rings the recipient, the body being the
+    # URL of the TwiML their answered call runs.
+    kind: str = Field(default="sms", max_length=8)
     purpose: str = Field(max_length=32)
     language: str | None = Field(default=None, max_length=16)
     part: int = 1

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
@@ -26,6 +26,10 @@ from hotline.telephony.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
+# How far ahead an idle sender's next slot is set, and how late a send may start
+# before the pace is pushed back after it.
+LEAD = timedelta(milliseconds=30)
+LATE = timedelta(milliseconds=5)
 # A row out of the dispatcher's hands keeps nothing that could reach the recipient.
 EMPTIED = {"recipient_sealed": None, "body_sealed": None, "claimed_until": None}
 
@@ -60,6 +64,9 @@ class Claimed:
     body: str
     attempts: int
     expires_at: datetime
+    kind: str = "sms"
+    # The lease this dispatcher holds the row under: renewed before each send.
+    lease_until: datetime | None = None
 
 
 class Dispatcher:
@@ -114,6 +121,7 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)
             ).all()
             held: list[int] = []
+            lease = now + self._settings.lease
             for row_id in candidates:
                 taken = session.exec(
                     update(OutboxMessage)
@@ -121,7 +129,7 @@ class Dispatcher:
                     .where(col(OutboxMessage.status) == "pending")
                     .values(
                         status="sending",
-                        claimed_until=now + self._settings.lease,
+                        claimed_until=lease,
                         attempts=OutboxMessage.attempts + 1,
                         updated_at=now,
                     )
@@ -139,7 +147,11 @@ class Dispatcher:
                 else []
             )
             session.commit()
-        return [claimed for row in rows if (claimed := self._open(row, now)) is not None]
+        return [
+            replace(claimed, lease_until=lease)
+            for row in rows
+            if (claimed := self._open(row, now)) is not None
+        ]
 
     def _expire(self, session: Session, now: datetime) -> None:
         # A raid alert that is hours late is worse than none: past its expiry it is dropped.
@@ -174,21 +186,46 @@ class Dispatcher:
             log.error("an outbox row does not open; marking it failed", extra={"row": row.id})
             self._finish(row.id, status="failed", now=now)
             return None
-        return Claimed(row.id, row.sender, recipient, body, row.attempts, row.expires_at)
+        return Claimed(row.id, row.sender, recipient, body, row.attempts, row.expires_at, row.kind)
+
+    def _hold(self, row: Claimed) -> bool:
+        """Renew this dispatcher's lease on `row`; False if it lost the row meanwhile."""
+        with Session(self._engine) as session:
+            renewed = session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .where(col(OutboxMessage.status) == "sending")
+                .where(col(OutboxMessage.claimed_until) == row.lease_until)
+                .values(claimed_until=self._clock() + self._settings.lease)
+            ).rowcount
+            session.commit()
+        return renewed == 1
 
     def _send(self, row: Claimed) -> None:
+        if self._clock() >= _aware(row.expires_at):
+            self._finish(row.id, status="expired", now=self._clock())
+            return
         slot = self._reserve_slot(row.sender)
         wait = (slot - self._clock()).total_seconds()
         if wait > 0:
             self._sleep(wait)
+        # A row waits for its slot while held: one whose lease ran out meanwhile may be
+        # another dispatcher's now, and sending it here too would send it twice.
+        if not self._hold(row):
+            return
+        started = self._clock()
+        self._push_pace_after_late_send(row.sender, slot, started)
         callback = self._settings.status_callback
         try:
-            sent = self._gateway.send_message(
-                to=row.recipient,
-                from_=row.sender,
-                body=row.body,
-                status_callback=f"{callback}?message={row.id}" if callback else None,
-            )
+            if row.kind == "call":
+                sent = self._gateway.create_call(to=row.recipient, from_=row.sender, url=row.body)
+            else:
+                sent = self._gateway.send_message(
+                    to=row.recipient,
+                    from_=row.sender,
+                    body=row.body,
+                    status_callback=f"{callback}?message={row.id}" if callback else None,
+                )
         except TelephonyError as error:
             self._failed(row, error)
             return
@@ -246,6 +283,21 @@ class Dispatcher:
             )
             session.commit()
 
+    def _push_pace_after_late_send(self, sender: str, slot: datetime, started: datetime) -> None:
+        """A send that starts late pushes the next slot back: the gap never shrinks."""
+        rate = self._settings.rate_per_second
+        if rate is None or started - slot <= LATE:
+            return
+        earliest = started + timedelta(seconds=1 / rate)
+        with Session(self._engine) as session:
+            session.exec(
+                update(SenderPace)
+                .where(col(SenderPace.sender) == sender)
+                .where(col(SenderPace.next_slot_at) < earliest)
+                .values(next_slot_at=earliest)
+            )
+            session.commit()
+
     def _reserve_slot(self, sender: str) -> datetime:
         """The moment this dispatcher may send from `sender`; the next is pushed back."""
         rate = self._settings.rate_per_second
@@ -253,7 +305,9 @@ class Dispatcher:
             return self._clock()
         interval = timedelta(seconds=1 / rate)
         while True:
-            now = self._clock()
+            # The slot is a moment just ahead, so committing the reservation never eats
+            # into the gap before the next one.
+            now = self._clock() + LEAD
             with Session(self._engine) as session:
                 pace = session.get(SenderPace, sender)
                 if pace is None:

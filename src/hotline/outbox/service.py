@@ -49,8 +49,10 @@ def texts(
     key: str,
     now: datetime,
     expires_in: timedelta,
+    kind: str = "sms",
 ) -> Enqueue:
-    """Sealed outbox rows for `parts`, one text each, under the idempotency `key`."""
+    """Sealed outbox rows for `parts`, one text each (or one call, for `kind` "call"),
+    under the idempotency `key`."""
     epoch = keyring.current_epoch(now)
     recipient_key = keyring.pseudonym(recipient, epoch=epoch)
     rows = []
@@ -64,6 +66,7 @@ def texts(
                 key_epoch=epoch,
                 recipient_sealed=vault.seal(recipient, place=place(idempotency_key, "recipient")),
                 body_sealed=vault.seal(body, place=place(idempotency_key, "body")),
+                kind=kind,
                 purpose=purpose,
                 language=language,
                 part=number,

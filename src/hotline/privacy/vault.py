@@ -7,6 +7,8 @@ version, so the secret can be rotated without losing what is still sealed.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -22,10 +24,8 @@ class SealError(Exception):
     """A sealed value that does not open: wrong key, wrong place, or tampered."""
 
 
-def _derive(secret: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hotline vault v1").derive(
-        secret
-    )
+def _derive(secret: bytes, *, info: bytes = b"hotline vault v1") -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
 
 class Vault:
@@ -33,6 +33,15 @@ class Vault:
 
     def __init__(self, secret: bytes) -> None:
         self._aead = AESGCM(_derive(secret))
+        self._fingerprints = _derive(secret, info=b"hotline fingerprint v1")
+
+    def fingerprint(self, value: str, *, purpose: str) -> str:
+        """A keyed hash of `value` that never rotates: to find a volunteer by number.
+
+        Callers' numbers get epoch pseudonyms instead, which do rotate.
+        """
+        message = f"{purpose}:{value.strip()}".encode()
+        return hmac.new(self._fingerprints, message, hashlib.sha256).hexdigest()[:32]
 
     def seal(self, value: str, *, place: str) -> bytes:
         """`value` encrypted for `place`."""

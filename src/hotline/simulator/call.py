@@ -199,24 +199,30 @@ class CallSimulator:
         self._requests: list[str] = []
         self._steps = 0
 
-    def run(self) -> CallResult:
-        """Ring the hotline and follow its TwiML until the call ends."""
+    def run(self, *, answering: str | None = None) -> CallResult:
+        """Ring the hotline and follow its TwiML until the call ends.
+
+        With `answering` (a URL the hotline gave Twilio when it placed a call), the
+        call goes the other way: the hotline rang `caller`, who picked up.
+        """
         self._transcript, self._requests, self._steps = [], [], 0
+        outbound = answering is not None
         leg = _Leg(
             name="caller",
             params=self._leg_params(
                 call_sid=_sid("CA"),
-                from_=self._caller,
-                to=self._hotline,
-                direction="inbound",
-                status="ringing",
+                from_=self._hotline if outbound else self._caller,
+                to=self._caller if outbound else self._hotline,
+                direction="outbound-api" if outbound else "inbound",
+                status="in-progress" if outbound else "ringing",
             ),
             keys=self._keys,
             prefix="",
         )
         ended_by: EndedBy
+        first = answering or self._public_url + VOICE_PATH
         try:
-            ended_by = self._run_leg(leg, _Next(self._public_url + VOICE_PATH, "POST", {}))
+            ended_by = self._run_leg(leg, _Next(first, "POST", {}))
         except CallerHungUp:
             self._out("[caller hung up]")
             ended_by = "caller-hung-up"
@@ -433,6 +439,7 @@ class CallSimulator:
         for (number, noun), answer in zip(numbers, answers, strict=True):
             child_sid = _sid("CA")
             status: str = answer.status
+            self._leg_event(leg, noun, child_sid, number, caller_id, "ringing")
             whisper = noun.get("url") if noun is not None else None
             if status == "completed" and noun is not None and whisper:
                 callee = _Leg(
@@ -459,6 +466,7 @@ class CallSimulator:
             if status == "completed":
                 bridged = answer
                 self._line(leg, f"[connected to {number} for {answer.duration}s]")
+                self._leg_event(leg, noun, child_sid, number, caller_id, "completed")
                 break
             statuses.append(status)
             self._line(leg, f"[not connected to {number}: {status}]")
@@ -475,6 +483,38 @@ class CallSimulator:
         else:
             params["DialCallStatus"] = statuses[0] if len(set(statuses)) == 1 else "no-answer"
         return _Next(_resolve(url, action), _method(dial), params)
+
+    def _leg_event(
+        self,
+        leg: _Leg,
+        noun: ET.Element | None,
+        child_sid: str,
+        number: str,
+        caller_id: str,
+        event: str,
+    ) -> None:
+        """Post a dialled leg's status callback, when the <Number> asked for that event."""
+        if noun is None or not noun.get("statusCallback"):
+            return
+        callback = noun.get("statusCallback", "")
+        if event not in (noun.get("statusCallbackEvent") or "completed").split():
+            return
+        child = _Leg(
+            name="callee",
+            params=self._leg_params(
+                call_sid=child_sid,
+                from_=caller_id,
+                to=number,
+                direction="outbound-dial",
+                status=event,
+                parent_call_sid=leg.params["CallSid"],
+            ),
+            keys=ScriptedKeys([]),
+            prefix=_CALLEE_PREFIX,
+        )
+        response = self._send(child, _Next(callback, "POST", {}))
+        if not 200 <= response.status_code < 300:
+            raise SimulationError(f"{_where(callback)} answered HTTP {response.status_code}")
 
     def _record(self, leg: _Leg, record: ET.Element, url: str) -> EndedBy:
         # The caller leaves a message and hangs up: Twilio still requests the action

@@ -13,9 +13,10 @@ from typing import Literal
 from hotline.i18n.translator import N_, Msg
 from hotline.rights.resources import FRAMES, Resource
 from hotline.rights.script import DISCLAIMER, SECTIONS
+from hotline.routing.escalation import BACKUP_LEG, Leg, Plan
 
-Step = Literal["language", "main", "rights", "resources", "urgent"]
-STEPS: tuple[Step, ...] = ("language", "main", "rights", "resources", "urgent")
+Step = Literal["language", "main", "rights", "resources", "urgent", "callback"]
+STEPS: tuple[Step, ...] = ("language", "main", "rights", "resources", "urgent", "callback")
 
 # Seconds Twilio waits for a key after the prompts end.
 MENU_TIMEOUT = 5
@@ -24,6 +25,7 @@ RIGHTS_TIMEOUT = 4
 DIAL_TIMEOUT = 25
 # Silent passes through the main menu before the call ends politely.
 MAIN_MENU_SILENCES = 3
+MAX_TIERS = 9
 
 
 # --- what a caller hears -----------------------------------------------------------
@@ -42,6 +44,18 @@ MAIN_REPEAT = N_("voice", "To hear this menu again, press 0.")
 NOT_AN_OPTION = N_("voice", "Sorry, that key is not on the menu.")
 GOODBYE = N_("voice", "You can call this number again at any time. Goodbye.")
 URGENT_CONNECTING = N_("voice", "We are calling someone who can help you. Please stay on the line.")
+URGENT_STILL_TRYING = N_("voice", "We are still trying to reach someone. Please stay on the line.")
+# TRANSLATORS: %(minutes)s is a number of minutes.
+CALLBACK_OFFER = N_(
+    "voice",
+    "Nobody could answer right now. Press 1, and a volunteer will call you back at this "
+    "number. It usually takes about %(minutes)s minutes.",
+)
+CALLBACK_CONFIRMED = N_(
+    "voice", "Thank you. A volunteer will call you back at this number. Goodbye."
+)
+# TRANSLATORS: said to a volunteer who answers; %(language)s is the caller's language.
+WHISPER = N_("voice", "Urgent hotline call in %(language)s. Press 1 to accept.")
 URGENT_NOBODY = N_("voice", "We could not reach anyone right now. We are sorry.")
 URGENT_UNAVAILABLE = N_("voice", "Nobody can take this call right now. We are sorry.")
 URGENT_ENDED = N_("voice", "Your call has ended. If you need more help, stay on the line.")
@@ -84,6 +98,8 @@ class CallState:
     lang: str | None = None
     attempt: int = 0
     section: int = 0
+    # The escalation tier an urgent call has reached (from 1).
+    tier: int = 0
 
     def query(self) -> list[tuple[str, str]]:
         """The state as query parameters, keys sorted, as Twilio signs them."""
@@ -92,6 +108,8 @@ class CallState:
             items["lang"] = self.lang
         if self.step == "rights":
             items["section"] = str(self.section)
+        if self.step in ("urgent", "callback"):
+            items["tier"] = str(self.tier)
         return sorted(items.items())
 
     @classmethod
@@ -111,7 +129,10 @@ class CallState:
             raise ValueError("attempt out of range")
         if step == "rights" and not 1 <= section <= len(SECTIONS):
             raise ValueError("section out of range")
-        return cls(step=step, lang=lang, attempt=attempt, section=section)
+        tier = int(query.get("tier", "0"))
+        if not 0 <= tier <= MAX_TIERS:
+            raise ValueError("tier out of range")
+        return cls(step=step, lang=lang, attempt=attempt, section=section, tier=tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +184,10 @@ class Gather:
 
 @dataclass(frozen=True, slots=True)
 class Dial:
-    """Ring `number` with the hotline's number as caller ID; report the outcome to `next`."""
+    """Ring `legs` at once with the hotline's number as caller ID; the first to accept
+    gets the caller; the outcome goes to `next`."""
 
-    number: str
+    legs: tuple[Leg, ...]
     next: CallState
     timeout: int
 
@@ -200,7 +222,14 @@ class RememberLanguage:
     lang: str
 
 
-Effect = TextRights | RememberLanguage
+@dataclass(frozen=True, slots=True)
+class RequestCallback:
+    """Call the caller back in `lang`: seal their number, alert the volunteers."""
+
+    lang: str
+
+
+Effect = TextRights | RememberLanguage | RequestCallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,22 +260,31 @@ class Hotline:
     resources: tuple[Resource, ...]
     # Languages with no machine voice: their callers are offered the text copy up front.
     audio_only: frozenset[str] = frozenset()
+    # What a caller offered a callback is told about the usual wait.
+    callback_minutes: int = 15
 
 
 # --- the flow -------------------------------------------------------------------------
 
 
-def respond(state: CallState | None, event: Event, hotline: Hotline) -> Reply:
-    """The reply to `event` for a call in `state` (None for a new call)."""
+def respond(
+    state: CallState | None, event: Event, hotline: Hotline, plan: Plan | None = None
+) -> Reply:
+    """The reply to `event` for a call in `state` (None for a new call).
+
+    `plan` is the escalation as it stands now, for the steps that may ring someone.
+    """
     if state is None or isinstance(event, Incoming):
         return _start(event if isinstance(event, Incoming) else Incoming(), hotline)
     if isinstance(event, DialEnded):
-        return _after_dial(state, event, hotline)
+        return _after_dial(state, event, hotline, plan)
     if state.step == "language":
         return _language_menu_key(state, event.digits, hotline)
     lang = state.lang or hotline.default_language
     if state.step == "main":
-        return _main_menu_key(state, lang, event, hotline)
+        return _main_menu_key(state, lang, event, hotline, plan)
+    if state.step == "callback":
+        return _callback_key(lang, event, hotline)
     if state.step == "rights":
         return _rights_key(state, lang, event, hotline)
     if state.step == "resources":
@@ -259,7 +297,12 @@ def fallback(lang: str, hotline: Hotline) -> Reply:
     """The reply when anything went wrong: an apology, then a person if we have one."""
     if hotline.backup_number is None:
         return Reply((Say(APOLOGY_NO_BACKUP, lang), Hangup()), lang, (Note("fallback"),))
-    dial = Dial(hotline.backup_number, CallState("urgent", lang), DIAL_TIMEOUT)
+    # Past every tier: nothing follows the backup but the menu.
+    dial = Dial(
+        (Leg(BACKUP_LEG, hotline.backup_number),),
+        CallState("urgent", lang, tier=MAX_TIERS),
+        DIAL_TIMEOUT,
+    )
     return Reply((Say(APOLOGY, lang), dial), lang, (Note("fallback"),))
 
 
@@ -317,10 +360,12 @@ def _language_menu_key(state: CallState, digits: str, hotline: Hotline) -> Reply
     return _with_notes(main_menu(lang, hotline), Note("language.defaulted", lang))
 
 
-def _main_menu_key(state: CallState, lang: str, event: Pressed, hotline: Hotline) -> Reply:
+def _main_menu_key(
+    state: CallState, lang: str, event: Pressed, hotline: Hotline, plan: Plan | None
+) -> Reply:
     digits = event.digits
     if digits == "1":
-        return _urgent(lang, hotline)
+        return _urgent(lang, hotline, plan, after=0)
     if digits == "2":
         return _with_notes(rights_section(lang, 1), Note("rights.section", "1"))
     if digits == "4":
@@ -361,24 +406,41 @@ def _prefixed(reply: Reply, say: Say) -> Reply:
     return replace(reply, intents=(say, *reply.intents))
 
 
-def _urgent(lang: str, hotline: Hotline) -> Reply:
-    if hotline.backup_number is None:
-        prefix = (Say(URGENT_UNAVAILABLE, lang),)
-        return _with_notes(main_menu(lang, hotline, prefix=prefix), Note("urgent.unavailable"))
-    dial = Dial(hotline.backup_number, CallState("urgent", lang), DIAL_TIMEOUT)
-    return Reply((Say(URGENT_CONNECTING, lang), dial), lang, (Note("urgent.dial", "backup"),))
+def _urgent(lang: str, hotline: Hotline, plan: Plan | None, *, after: int) -> Reply:
+    """Ring the next tier after `after` with someone in it, or say nobody could answer."""
+    step = plan.after(after) if plan is not None else None
+    if step is None:
+        prefix = (Say(URGENT_NOBODY if after else URGENT_UNAVAILABLE, lang),)
+        return _with_notes(main_menu(lang, hotline, prefix=prefix), Note("urgent.exhausted"))
+    note = Note("urgent.tier", f"{step.number}:{step.kind}")
+    if step.kind == "callback":
+        offer = Say(CALLBACK_OFFER, lang, (("minutes", str(hotline.callback_minutes)),))
+        gather = Gather((offer,), CallState("callback", lang, tier=step.number), MENU_TIMEOUT)
+        return Reply((gather,), lang, (note,))
+    # The caller never waits in silence: a word before every tier.
+    say = Say(URGENT_CONNECTING if after == 0 else URGENT_STILL_TRYING, lang)
+    dial = Dial(step.legs, CallState("urgent", lang, tier=step.number), step.ring_seconds)
+    return Reply((say, dial), lang, (note,))
 
 
-def _after_dial(state: CallState, event: DialEnded, hotline: Hotline) -> Reply:
+def _after_dial(state: CallState, event: DialEnded, hotline: Hotline, plan: Plan | None) -> Reply:
     lang = state.lang or hotline.default_language
-    note = Note("urgent.result", event.status[:32])
+    note = Note("urgent.result", f"{state.tier}:{event.status[:24]}")
     if event.status == "completed":
         # The caller spoke to someone and that leg hung up; one more silence ends it.
         reply = main_menu(
             lang, hotline, attempt=MAIN_MENU_SILENCES - 1, prefix=(Say(URGENT_ENDED, lang),)
         )
         return _with_notes(reply, note)
-    return _with_notes(main_menu(lang, hotline, prefix=(Say(URGENT_NOBODY, lang),)), note)
+    return _with_notes(_urgent(lang, hotline, plan, after=state.tier), note)
+
+
+def _callback_key(lang: str, event: Pressed, hotline: Hotline) -> Reply:
+    if event.digits == "1" and event.can_text:
+        reply = Reply((Say(CALLBACK_CONFIRMED, lang), Hangup()), lang, (Note("callback.asked"),))
+        return replace(reply, effects=(RequestCallback(lang),))
+    prefix = (Say(URGENT_NOBODY, lang),)
+    return _with_notes(main_menu(lang, hotline, prefix=prefix), Note("callback.declined"))
 
 
 def rights_section(lang: str, number: int) -> Reply:

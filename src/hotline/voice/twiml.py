@@ -8,12 +8,16 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather as GatherVerb
 from twilio.twiml.voice_response import VoiceResponse
 
+from hotline.callbacks.messages import CALLER_GONE, CONNECTING
+from hotline.callbacks.service import CALLBACK_CONNECT_PATH, CALLBACK_DONE_PATH
 from hotline.i18n.audio import Recordings
 from hotline.i18n.catalogs import Catalogs
+from hotline.i18n.languages import language_name
 from hotline.voice.flow import (
     APOLOGY,
     APOLOGY_NO_BACKUP,
     DIAL_TIMEOUT,
+    WHISPER,
     CallState,
     Dial,
     Gather,
@@ -24,6 +28,10 @@ from hotline.voice.flow import (
 
 NEXT_PATH = "/twilio/voice/next"
 STATUS_PATH = "/twilio/voice/status"
+SCREEN_PATH = "/twilio/voice/screen"
+ACCEPT_PATH = "/twilio/voice/screen/answer"
+LEG_PATH = "/twilio/voice/leg"
+SCREEN_TIMEOUT = 6
 
 
 class Renderer:
@@ -67,10 +75,56 @@ class Renderer:
                     caller_id=caller_id,
                     answer_on_bridge=True,
                 )
-                dial.number(intent.number)
+                caller_lang = intent.next.lang or ""
+                for leg in intent.legs:
+                    if not leg.screened:
+                        dial.number(leg.number)
+                        continue
+                    # Only a key press bridges a volunteer: silence or a voicemail
+                    # greeting hangs that leg up, so a call never lands in voicemail.
+                    query = {
+                        "caller": caller_lang,
+                        "lang": leg.whisper_lang,
+                        "leg": leg.volunteer_id,
+                    }
+                    dial.number(
+                        leg.number,
+                        url=f"{self._public_url}{SCREEN_PATH}?{urlencode(sorted(query.items()))}",
+                        method="POST",
+                        status_callback=(
+                            f"{self._public_url}{LEG_PATH}?{urlencode({'leg': leg.volunteer_id})}"
+                        ),
+                        status_callback_event="ringing answered completed",
+                        status_callback_method="POST",
+                    )
             elif isinstance(intent, Hangup):
                 response.hangup()
         return str(response)
+
+    def screen(self, *, whisper_lang: str, caller_lang: str, leg: int) -> str:
+        """The whisper a volunteer hears on answering: only 1 bridges the call."""
+        name = language_name(caller_lang, self._catalogs.registry, in_language=whisper_lang)
+        whisper = Say(WHISPER, whisper_lang, (("language", name),))
+        response = VoiceResponse()
+        gather = response.gather(
+            action=self._leg_url(ACCEPT_PATH, caller_lang, whisper_lang, leg),
+            method="POST",
+            input="dtmf",
+            num_digits=1,
+            timeout=SCREEN_TIMEOUT,
+        )
+        self._say(gather, whisper)
+        self._say(gather, whisper)
+        response.hangup()
+        return str(response)
+
+    def _leg_url(self, path: str, caller_lang: str, whisper_lang: str, leg: int) -> str:
+        query = sorted({"caller": caller_lang, "lang": whisper_lang, "leg": str(leg)}.items())
+        return f"{self._public_url}{path}?{urlencode(query)}"
+
+    def say_into(self, parent: VoiceResponse | GatherVerb, intent: Say) -> None:
+        """Add `intent` to `parent`: said, or played for a recorded language."""
+        self._say(parent, intent)
 
     def _say(self, parent: VoiceResponse | GatherVerb, intent: Say) -> None:
         language = self._catalogs.language(intent.lang)
@@ -106,3 +160,59 @@ def static_fallback(*, catalogs: Catalogs, codes: list[str], backup_number: str 
         response.dial(timeout=DIAL_TIMEOUT, answer_on_bridge=True).number(backup_number)
     response.hangup()
     return str(response)
+
+
+CALLBACK_RING_SECONDS = 30
+
+
+class CallbackRenderer:
+    """TwiML for the calls that bring a volunteer and a caller together again."""
+
+    def __init__(self, renderer: Renderer, catalogs: Catalogs, public_url: str) -> None:
+        self._renderer = renderer
+        self._catalogs = catalogs
+        self._public_url = public_url
+
+    def url(self, path: str, callback_id: int) -> str:
+        return f"{self._public_url}{path}?{urlencode({'cb': callback_id})}"
+
+    def screen(self, *, lang: str, caller_lang: str, callback_id: int) -> str:
+        """The volunteer picked up the hotline's call: 1 connects, silence hangs up."""
+        name = language_name(caller_lang, self._catalogs.registry, in_language=lang)
+        whisper = Say(WHISPER, lang, (("language", name),))
+        response = VoiceResponse()
+        gather = response.gather(
+            action=self.url(CALLBACK_CONNECT_PATH, callback_id),
+            method="POST",
+            input="dtmf",
+            num_digits=1,
+            timeout=SCREEN_TIMEOUT,
+        )
+        self._renderer.say_into(gather, whisper)
+        self._renderer.say_into(gather, whisper)
+        response.hangup()
+        return str(response)
+
+    def connect(
+        self, *, lang: str, caller_lang: str, caller: str, sender: str, callback_id: int
+    ) -> str:
+        """Tell the volunteer, then ring the caller from the hotline's own number."""
+        name = language_name(caller_lang, self._catalogs.registry, in_language=lang)
+        response = VoiceResponse()
+        self._renderer.say_into(response, Say(CONNECTING, lang, (("language", name),)))
+        response.dial(
+            action=self.url(CALLBACK_DONE_PATH, callback_id),
+            method="POST",
+            caller_id=sender,
+            timeout=CALLBACK_RING_SECONDS,
+            answer_on_bridge=True,
+        ).number(caller)
+        return str(response)
+
+    def goodbye(self, *, lang: str | None = None) -> str:
+        """Hang up, telling the volunteer the caller did not answer when `lang` is given."""
+        response = VoiceResponse()
+        if lang is not None:
+            self._renderer.say_into(response, Say(CALLER_GONE, lang))
+        response.hangup()
+        return str(response)

@@ -1,0 +1,41 @@
+"""Who may change the roster, and what they changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+USER_ROLES = ("coordinator", "volunteer")
+
+
+class User(SQLModel, table=True):
+    """A person with an API token. Only the token's hash is kept."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    volunteer_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("volunteer.id", ondelete="SET NULL"), nullable=True),
+    )
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change: who, what, when. Field names only, never a value that could be a number."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=16)
+    entity: str = Field(max_length=24)
+    entity_id: int | None = None
+    fields: str = Field(default="", max_length=400)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))

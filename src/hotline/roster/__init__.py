@@ -1,0 +1,1 @@
+"""The on-call roster as coordinators keep it: volunteers, shifts, covers, availability."""

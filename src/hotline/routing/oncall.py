@@ -1,0 +1,214 @@
+"""Who is on call at an instant, from a snapshot of the roster (pure).
+
+Weekly shifts repeat at the same local wall-clock time in the hotline's time zone,
+so a 6 pm shift stays a 6 pm shift across daylight-saving changes. The snapshot
+expands every shift into concrete intervals around the moment it was taken and
+indexes them by hour, so a lookup reads a handful of intervals, not the roster.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+HOUR = 3600
+WEEK = timedelta(days=7)
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A volunteer as routing sees them."""
+
+    id: int
+    name: str
+    languages: tuple[str, ...]
+    role: str = "legal_volunteer"
+    active: bool = True
+    availability: str = "on"
+    break_until: datetime | None = None
+    phone_sealed: bytes = b""
+    phone_key: str = ""
+
+    def available(self, at: datetime) -> bool:
+        """Active, and neither off nor on a break that is still running at `at`."""
+        if not self.active or self.availability == "off":
+            return False
+        return not (
+            self.availability == "break" and self.break_until is not None and at < self.break_until
+        )
+
+    def fluency(self, language: str) -> int | None:
+        """0 for their first language, 1 for the next…; None if they do not speak it."""
+        return self.languages.index(language) if language in self.languages else None
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftSpec:
+    """A shift: one-off, or weekly until `repeat_until` (or for ever)."""
+
+    id: int
+    volunteer_id: int
+    starts_at: datetime
+    ends_at: datetime
+    weekly: bool = False
+    repeat_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverSpec:
+    """`volunteer_id` covers shift `shift_id` from `starts_at` to `ends_at`."""
+
+    id: int
+    shift_id: int
+    volunteer_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """Someone on call from `start` to `end` (UTC), through a shift."""
+
+    start: datetime
+    end: datetime
+    volunteer_id: int
+    shift_id: int
+
+
+def occurrences(
+    shift: ShiftSpec, tz: ZoneInfo, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """The UTC intervals of `shift` that overlap [start, end)."""
+    if not shift.weekly:
+        if shift.starts_at < end and shift.ends_at > start:
+            yield shift.starts_at, shift.ends_at
+        return
+    local_start = shift.starts_at.astimezone(tz).replace(tzinfo=None)
+    local_end = shift.ends_at.astimezone(tz).replace(tzinfo=None)
+    first = shift.starts_at
+    # Jump close to `start`, then walk week by week in local wall-clock time.
+    weeks = max(0, int((start - first) / WEEK) - 1)
+    while True:
+        begins = (local_start + weeks * WEEK).replace(tzinfo=tz).astimezone(UTC)
+        if begins >= end:
+            return
+        if shift.repeat_until is not None and begins >= shift.repeat_until:
+            return
+        ends = (local_end + weeks * WEEK).replace(tzinfo=tz).astimezone(UTC)
+        if ends > start:
+            yield begins, ends
+        weeks += 1
+
+
+def _minus(
+    start: datetime, end: datetime, holes: list[tuple[datetime, datetime]]
+) -> Iterator[tuple[datetime, datetime]]:
+    """[start, end) without the `holes`."""
+    cursor = start
+    for hole_start, hole_end in sorted(holes):
+        if hole_end <= cursor or hole_start >= end:
+            continue
+        if hole_start > cursor:
+            yield cursor, hole_start
+        cursor = max(cursor, hole_end)
+    if cursor < end:
+        yield cursor, end
+
+
+def intervals(
+    shifts: Iterable[ShiftSpec],
+    covers: Iterable[CoverSpec],
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+) -> list[Interval]:
+    """Everyone's on-call intervals overlapping [start, end), covers applied."""
+    by_shift: dict[int, list[CoverSpec]] = defaultdict(list)
+    for cover in covers:
+        by_shift[cover.shift_id].append(cover)
+    found: list[Interval] = []
+    for shift in shifts:
+        shift_covers = by_shift.get(shift.id, [])
+        for begins, ends in occurrences(shift, tz, start, end):
+            holes = [
+                (max(c.starts_at, begins), min(c.ends_at, ends))
+                for c in shift_covers
+                if c.starts_at < ends and c.ends_at > begins
+            ]
+            for piece in _minus(begins, ends, holes):
+                found.append(Interval(piece[0], piece[1], shift.volunteer_id, shift.id))
+            for (hole_start, hole_end), cover in zip(
+                holes,
+                [c for c in shift_covers if c.starts_at < ends and c.ends_at > begins],
+                strict=True,
+            ):
+                found.append(Interval(hole_start, hole_end, cover.volunteer_id, shift.id))
+    return found
+
+
+class RosterSnapshot:
+    """The roster as it was at `taken_at`, indexed for lookups within `horizon` of it."""
+
+    def __init__(
+        self,
+        *,
+        people: Iterable[Person],
+        shifts: Iterable[ShiftSpec],
+        covers: Iterable[CoverSpec],
+        timezone: ZoneInfo,
+        taken_at: datetime,
+        horizon: timedelta = timedelta(days=8),
+    ) -> None:
+        self.people = {person.id: person for person in people}
+        self.shifts = tuple(shifts)
+        self.covers = tuple(covers)
+        self.timezone = timezone
+        self.taken_at = taken_at
+        self.window = (taken_at - timedelta(days=1), taken_at + horizon)
+        self._by_hour: dict[int, list[Interval]] = defaultdict(list)
+        for interval in intervals(self.shifts, self.covers, timezone, *self.window):
+            first = int(interval.start.timestamp()) // HOUR
+            last = (int(interval.end.timestamp()) - 1) // HOUR
+            for hour in range(first, last + 1):
+                self._by_hour[hour].append(interval)
+
+    def on_call(self, at: datetime, language: str | None = None) -> list[Person]:
+        """Who is on call and available at `at`; with `language`, only its speakers,
+        those for whom it is a first language first."""
+        if not self.window[0] <= at < self.window[1]:
+            ids = {
+                i.volunteer_id
+                for i in intervals(self.shifts, self.covers, self.timezone, at, at + _TICK)
+            }
+        else:
+            ids = {
+                interval.volunteer_id
+                for interval in self._by_hour.get(int(at.timestamp()) // HOUR, ())
+                if interval.start <= at < interval.end
+            }
+        people = [self.people[i] for i in ids if i in self.people and self.people[i].available(at)]
+        if language is None:
+            return sorted(people, key=lambda p: p.id)
+        speakers = [p for p in people if p.fluency(language) is not None]
+        return sorted(speakers, key=lambda p: (p.fluency(language), p.id))
+
+    def gaps(
+        self, language: str, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """The stretches of [start, end) when no active volunteer on a shift speaks `language`.
+
+        Availability toggles are a volunteer's state now, not a plan: coverage ignores them.
+        """
+        speakers = {
+            p.id for p in self.people.values() if p.active and p.fluency(language) is not None
+        }
+        covered = sorted(
+            (i.start, i.end)
+            for i in intervals(self.shifts, self.covers, self.timezone, start, end)
+            if i.volunteer_id in speakers
+        )
+        return list(_minus(start, end, covered))
