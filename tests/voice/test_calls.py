@@ -66,7 +66,7 @@ def test_choosing_a_language_opens_the_main_menu_in_it(
     assert menu[0].startswith(urgent_line)
     # 0 barges into the first menu; the repeat is heard whole, then two more after
     # silences, then goodbye.
-    assert len(menu) == 5 * 3 + 1
+    assert len(menu) == 6 * 3 + 1
     assert result.ended_by == "hangup"
 
 
@@ -128,7 +128,7 @@ def test_urgent_help_rings_the_backup_number_from_the_hotline_number(client: Tes
     result = place(client, ["2", "1", WAIT], answer=answer)
     assert rung == ["+13125550111"]
     said = heard_in(result, SPANISH)
-    assert "Estamos llamando a alguien que le puede ayudar. Por favor, no cuelgue." in said
+    assert "Conectando. No cuelgue." in said
     assert "Su llamada terminó. Si necesita más ayuda, no cuelgue." in said
     assert result.ended_by == "hangup"
 

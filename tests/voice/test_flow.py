@@ -76,6 +76,7 @@ def test_main_menu_offers_no_reporting_option() -> None:
     reply = flow.main_menu("en", HOTLINE)
     assert messages(reply) == [
         flow.MAIN_URGENT,
+        flow.MAIN_DETAINED,
         flow.MAIN_RIGHTS,
         flow.MAIN_RESOURCES,
         flow.MAIN_LANGUAGE,

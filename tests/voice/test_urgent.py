@@ -105,7 +105,7 @@ def test_accepted_in_the_first_tier(hotline: Hotline) -> None:
     ana = hotline.volunteer("Ana", ANA, "es,en")
     hotline.volunteer("Wei", WEI, "zh,en")
     result = hotline.call(["2", "1"], {ANA: DialAnswer("completed", keys=ACCEPT)})
-    assert "Estamos llamando a alguien que le puede ayudar. Por favor, no cuelgue." in dials(result)
+    assert "Conectando. No cuelgue." in dials(result)
     assert callee_heard(result)[0] == (
         "Llamada urgente de la línea de ayuda en español. Oprima 1 para aceptar."
     )

@@ -22,6 +22,7 @@ from hotline.deps import Coordinator, CurrentUser, Runtime, RuntimeDep, SessionD
 from hotline.models import Shift, ShiftOverride, Volunteer
 from hotline.roster import service
 from hotline.roster.schemas import (
+    MAX_ID,
     AvailabilityUpdate,
     CallPublic,
     CoveragePublic,
@@ -66,20 +67,20 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 
 def _load_volunteer(
-    volunteer_id: Annotated[int, Path(ge=1)], _user: Coordinator, session: SessionDep
+    volunteer_id: Annotated[int, Path(ge=1, le=MAX_ID)], _user: Coordinator, session: SessionDep
 ) -> Volunteer:
     return service.get_volunteer(session=session, volunteer_id=volunteer_id)
 
 
 def _load_own_volunteer(
-    volunteer_id: Annotated[int, Path(ge=1)], user: CurrentUser, session: SessionDep
+    volunteer_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep
 ) -> Volunteer:
     auth_service.require_volunteer_access(user=user, volunteer_id=volunteer_id)
     return service.get_volunteer(session=session, volunteer_id=volunteer_id)
 
 
 def _load_own_shift(
-    shift_id: Annotated[int, Path(ge=1)], user: CurrentUser, session: SessionDep
+    shift_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep
 ) -> Shift:
     shift = service.get_shift(session=session, shift_id=shift_id)
     auth_service.require_volunteer_access(user=user, volunteer_id=shift.volunteer_id)
@@ -87,7 +88,7 @@ def _load_own_shift(
 
 
 def _load_override(
-    override_id: Annotated[int, Path(ge=1)], _user: Coordinator, session: SessionDep
+    override_id: Annotated[int, Path(ge=1, le=MAX_ID)], _user: Coordinator, session: SessionDep
 ) -> ShiftOverride:
     return service.get_override(session=session, override_id=override_id)
 
@@ -251,7 +252,7 @@ def list_shifts(
     user: CurrentUser,
     session: SessionDep,
     runtime: RuntimeDep,
-    volunteer_id: Annotated[int | None, Query(ge=1)] = None,
+    volunteer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     start: Annotated[
         Moment | None, Query(alias="from", description="On call at some time after this.")
     ] = None,
@@ -315,7 +316,7 @@ def list_overrides(
     _user: Coordinator,
     session: SessionDep,
     runtime: RuntimeDep,
-    shift_id: Annotated[int | None, Query(ge=1)] = None,
+    shift_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[OverridePublic]:
     """Covers, of one shift if given, earliest first."""
     zone = runtime.settings.zone

@@ -30,6 +30,8 @@ from hotline.routing.service import aware
 Role = Literal["legal_volunteer", "attorney", "coordinator_backup"]
 Status = Literal["on", "off", "break"]
 MAX_BREAK_MINUTES = 720
+# Ids are INTEGER columns, 32 bits on PostgreSQL: a larger one is refused, not looked up.
+MAX_ID = 2**31 - 1
 MAX_WEEKLY_SHIFT = timedelta(days=7)
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 _NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d*)?\s*$")
@@ -128,7 +130,7 @@ def _after_start(value: datetime, info: ValidationInfo) -> datetime:
 class ShiftCreate(_Strict):
     """A shift; a weekly one repeats at the same local time until `repeat_until`, if given."""
 
-    volunteer_id: int = Field(ge=1)
+    volunteer_id: int = Field(ge=1, le=MAX_ID)
     # Before ends_at, so that a weekly shift's length is checked under ends_at's name.
     weekly: bool = False
     starts_at: Moment
@@ -157,8 +159,8 @@ class ShiftCreate(_Strict):
 class OverrideCreate(_Strict):
     """`volunteer_id` covers shift `shift_id` from `starts_at` to `ends_at`."""
 
-    shift_id: int = Field(ge=1)
-    volunteer_id: int = Field(ge=1)
+    shift_id: int = Field(ge=1, le=MAX_ID)
+    volunteer_id: int = Field(ge=1, le=MAX_ID)
     starts_at: Moment
     ends_at: Moment
 

@@ -440,7 +440,7 @@ def coverage(
 ) -> dict[str, list[tuple[datetime, datetime]]]:
     """Per language, the stretches of [start, end) when no active volunteer on a shift speaks it."""
     snapshot = routing_service.load_snapshot(session, timezone=timezone, at=start)
-    return {language: snapshot.gaps(language, start, end) for language in languages}
+    return snapshot.gaps_by_language(languages, start, end)
 
 
 def recent_calls(*, session: Session, limit: int) -> list[CallRecord]:

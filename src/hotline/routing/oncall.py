@@ -169,12 +169,22 @@ class RosterSnapshot:
         self.timezone = timezone
         self.taken_at = taken_at
         self.window = (taken_at - timedelta(days=1), taken_at + horizon)
-        self._by_hour: dict[int, list[Interval]] = defaultdict(list)
+        # Per hour: who is on call for all of it, and the intervals that start or end
+        # inside it, the only ones a lookup has to compare with the instant.
+        self._whole_hour: dict[int, set[int]] = defaultdict(set)
+        self._part_hour: dict[int, list[Interval]] = defaultdict(list)
         for interval in intervals(self.shifts, self.covers, timezone, *self.window):
-            first = int(interval.start.timestamp()) // HOUR
-            last = (int(interval.end.timestamp()) - 1) // HOUR
+            start, end = interval.start.timestamp(), interval.end.timestamp()
+            first, last = int(start) // HOUR, (int(end) - 1) // HOUR
             for hour in range(first, last + 1):
-                self._by_hour[hour].append(interval)
+                if start <= hour * HOUR and end >= (hour + 1) * HOUR:
+                    self._whole_hour[hour].add(interval.volunteer_id)
+                else:
+                    self._part_hour[hour].append(interval)
+        self._speakers: dict[str, set[int]] = defaultdict(set)
+        for person in self.people.values():
+            for code in person.languages:
+                self._speakers[code].add(person.id)
 
     def on_call(self, at: datetime, language: str | None = None) -> list[Person]:
         """Who is on call and available at `at`; with `language`, only its speakers,
@@ -185,16 +195,19 @@ class RosterSnapshot:
                 for i in intervals(self.shifts, self.covers, self.timezone, at, at + _TICK)
             }
         else:
-            ids = {
+            hour = int(at.timestamp()) // HOUR
+            ids = set(self._whole_hour.get(hour, ()))
+            ids.update(
                 interval.volunteer_id
-                for interval in self._by_hour.get(int(at.timestamp()) // HOUR, ())
+                for interval in self._part_hour.get(hour, ())
                 if interval.start <= at < interval.end
-            }
+            )
+        if language is not None:
+            ids &= self._speakers.get(language, set())
         people = [self.people[i] for i in ids if i in self.people and self.people[i].available(at)]
         if language is None:
             return sorted(people, key=lambda p: p.id)
-        speakers = [p for p in people if p.fluency(language) is not None]
-        return sorted(speakers, key=lambda p: (p.fluency(language), p.id))
+        return sorted(people, key=lambda p: (p.fluency(language), p.id))
 
     def gaps(
         self, language: str, start: datetime, end: datetime
@@ -203,12 +216,18 @@ class RosterSnapshot:
 
         Availability toggles are a volunteer's state now, not a plan: coverage ignores them.
         """
-        speakers = {
-            p.id for p in self.people.values() if p.active and p.fluency(language) is not None
-        }
-        covered = sorted(
-            (i.start, i.end)
-            for i in intervals(self.shifts, self.covers, self.timezone, start, end)
-            if i.volunteer_id in speakers
-        )
-        return list(_minus(start, end, covered))
+        return self.gaps_by_language([language], start, end)[language]
+
+    def gaps_by_language(
+        self, languages: Iterable[str], start: datetime, end: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """`gaps` for several languages, expanding the shifts once."""
+        found = intervals(self.shifts, self.covers, self.timezone, start, end)
+        gaps = {}
+        for language in languages:
+            speakers = {
+                p.id for p in self.people.values() if p.active and p.fluency(language) is not None
+            }
+            covered = sorted((i.start, i.end) for i in found if i.volunteer_id in speakers)
+            gaps[language] = list(_minus(start, end, covered))
+        return gaps

@@ -32,9 +32,10 @@ MAX_TIERS = 9
 
 # TRANSLATORS: one option of the language menu, spoken in its own language.
 LANGUAGE_OPTION = N_("voice", "For English, press %(digit)s.")
-MAIN_URGENT = N_(
-    "voice", "If immigration agents are at your door, or someone was just detained, press 1."
-)
+# The urgent option comes first and stays short: a caller in danger presses 1 as soon
+# as it ends (bench/urgent_path.py measures how long that takes).
+MAIN_URGENT = N_("voice", "If immigration agents are at your door, press 1.")
+MAIN_DETAINED = N_("voice", "If someone was just detained, also press 1.")
 MAIN_RIGHTS = N_("voice", "To hear your rights, press 2.")
 MAIN_RESOURCES = N_(
     "voice", "For free legal clinics, emergency numbers and community workshops, press 4."
@@ -43,7 +44,8 @@ MAIN_LANGUAGE = N_("voice", "To change the language, press 9.")
 MAIN_REPEAT = N_("voice", "To hear this menu again, press 0.")
 NOT_AN_OPTION = N_("voice", "Sorry, that key is not on the menu.")
 GOODBYE = N_("voice", "You can call this number again at any time. Goodbye.")
-URGENT_CONNECTING = N_("voice", "We are calling someone who can help you. Please stay on the line.")
+# Said before the phones ring, and not interruptible: as short as it can be.
+URGENT_CONNECTING = N_("voice", "Connecting you. Stay on the line.")
 URGENT_STILL_TRYING = N_("voice", "We are still trying to reach someone. Please stay on the line.")
 # TRANSLATORS: %(minutes)s is a number of minutes.
 CALLBACK_OFFER = N_(
@@ -333,7 +335,7 @@ def main_menu(
     lang: str, hotline: Hotline, *, attempt: int = 0, prefix: tuple[Say, ...] = ()
 ) -> Reply:
     """The main menu in `lang`, urgent help first."""
-    options = [MAIN_URGENT, MAIN_RIGHTS, MAIN_RESOURCES]
+    options = [MAIN_URGENT, MAIN_DETAINED, MAIN_RIGHTS, MAIN_RESOURCES]
     if lang in hotline.audio_only:
         options.append(MAIN_TEXT_RIGHTS)
     options += [MAIN_LANGUAGE, MAIN_REPEAT]
