@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from hotline.routing.oncall import (
@@ -650,21 +650,12 @@ def draw_person(draw: st.DrawFn, id: int, taken_at: datetime) -> Person:
     )
 
 
-def in_second_pass(moment: datetime) -> bool:
-    """Whether `moment` is in the second pass of the repeated hour when clocks fall back."""
-    return moment.astimezone(CHICAGO).fold == 1
-
-
 def draw_shift(draw: st.DrawFn, id: int, volunteers: list[int], taken_at: datetime) -> ShiftSpec:
     weekly = draw(st.booleans())
     starts_at = taken_at + draw(st.one_of(SOON, LATER))
     if weekly:
         starts_at += draw(WEEKS_BACK)
     ends_at = starts_at + draw(SHIFT_LENGTH)
-    # Known bug (see the xfail test_weekly_shift_starting_in_the_repeated_hour_...):
-    # a weekly shift entered in the second pass of the repeated autumn hour first occurs
-    # an hour off. Keep the properties on the rest until oncall.py is fixed.
-    assume(not weekly or (in_second_pass(starts_at), in_second_pass(ends_at)) == (False, False))
     repeat_for = draw(REPEAT_FOR) if weekly else None
     return shift(
         id,
@@ -747,7 +738,6 @@ def test_indexed_on_call_matches_the_reference(data: st.DataObject) -> None:
             assert ids(current.on_call(at, language)) == reference.on_call(at, language), at
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the slow path counts pieces that do not hold `at`")
 @FAILING_PROPERTY
 @given(data=st.data())
 def test_slow_path_outside_the_horizon_matches_the_reference_and_the_index(
@@ -853,17 +843,15 @@ def test_covers_leave_each_shift_exactly_one_volunteer_at_a_time(roster: Roster)
     assert_one_volunteer_per_shift_at_a_time(roster)
 
 
-# --- known bugs (xfail strict: remove the marker once oncall.py is fixed) ------------------
+# --- bugs these tests found in oncall.py, fixed; kept so they stay fixed ------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: two overlapping covers of one shift both count")
 @FAILING_PROPERTY
 @given(roster=rosters(overlapping_covers=True))
 def test_overlapping_covers_leave_each_shift_one_volunteer_at_a_time(roster: Roster) -> None:
     assert_one_volunteer_per_shift_at_a_time(roster)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: two overlapping covers of one shift both count")
 def test_two_overlapping_covers_put_only_one_volunteer_on_the_shift() -> None:
     day = shift(starts_at=chicago(2026, 1, 13, 9), ends_at=chicago(2026, 1, 13, 17))
     covers = [
@@ -878,18 +866,12 @@ def test_two_overlapping_covers_put_only_one_volunteer_on_the_shift() -> None:
     assert len(roster.on_call(chicago(2026, 1, 13, 12, 30))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: the hour index drops the last, sub-second bit of an interval"
-)
 def test_interval_ending_a_fraction_past_the_hour_is_indexed() -> None:
     ends_at = datetime(2026, 1, 13, 15, 0, 0, 500_000, tzinfo=UTC)
     roster = snapshot(shifts=[shift(starts_at=chicago(2026, 1, 13, 8), ends_at=ends_at)])
     assert ids(roster.on_call(datetime(2026, 1, 13, 15, 0, 0, 100_000, tzinfo=UTC))) == [1]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: the first occurrence loses fold=1 of the repeated hour"
-)
 def test_weekly_shift_starting_in_the_repeated_hour_first_occurs_as_entered() -> None:
     # 01:30 CST, the second 01:30 of November 1 (07:30 UTC), for an hour.
     starts_at = chicago(2026, 11, 1, 1, 30, fold=1)
@@ -898,9 +880,6 @@ def test_weekly_shift_starting_in_the_repeated_hour_first_occurs_as_entered() ->
     assert first == (weekly.starts_at, weekly.ends_at)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: an occurrence inverted by the spring gap breaks gaps()"
-)
 def test_gaps_partition_when_a_covered_occurrence_falls_in_the_spring_gap() -> None:
     # Sunday 02:30–03:10: on March 8 02:30 does not exist (read as 03:30 CDT), 03:10 does.
     sunday = shift(
@@ -916,7 +895,6 @@ def test_gaps_partition_when_a_covered_occurrence_falls_in_the_spring_gap() -> N
     assert sum((e - b for b, e in gaps), timedelta(0)) <= end - start
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the slow path counts pieces that do not hold `at`")
 def test_slow_path_with_a_cover_reports_only_who_holds_the_shift_at_that_instant() -> None:
     day = shift(starts_at=chicago(2026, 1, 13, 9), ends_at=chicago(2026, 1, 13, 17))
     lunch = cover(starts_at=chicago(2026, 1, 13, 11), ends_at=chicago(2026, 1, 13, 13))

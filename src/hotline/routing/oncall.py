@@ -8,6 +8,7 @@ indexes them by hour, so a lookup reads a handful of intervals, not the roster.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -93,13 +94,19 @@ def occurrences(
     # Jump close to `start`, then walk week by week in local wall-clock time.
     weeks = max(0, int((start - first) / WEEK) - 1)
     while True:
-        begins = (local_start + weeks * WEEK).replace(tzinfo=tz).astimezone(UTC)
+        if weeks == 0:
+            # The first occurrence is the shift as entered (it may sit in the repeated
+            # autumn hour, which wall-clock arithmetic cannot tell apart).
+            begins, ends = shift.starts_at, shift.ends_at
+        else:
+            begins = (local_start + weeks * WEEK).replace(tzinfo=tz).astimezone(UTC)
+            ends = (local_end + weeks * WEEK).replace(tzinfo=tz).astimezone(UTC)
         if begins >= end:
             return
         if shift.repeat_until is not None and begins >= shift.repeat_until:
             return
-        ends = (local_end + weeks * WEEK).replace(tzinfo=tz).astimezone(UTC)
-        if ends > start:
+        # A start that falls in the spring gap can land after the end: no such shift.
+        if ends > start and ends > begins:
             yield begins, ends
         weeks += 1
 
@@ -128,26 +135,38 @@ def intervals(
 ) -> list[Interval]:
     """Everyone's on-call intervals overlapping [start, end), covers applied."""
     by_shift: dict[int, list[CoverSpec]] = defaultdict(list)
-    for cover in covers:
+    for cover in sorted(covers, key=lambda c: c.id):
         by_shift[cover.shift_id].append(cover)
     found: list[Interval] = []
     for shift in shifts:
         shift_covers = by_shift.get(shift.id, [])
         for begins, ends in occurrences(shift, tz, start, end):
-            holes = [
-                (max(c.starts_at, begins), min(c.ends_at, ends))
-                for c in shift_covers
-                if c.starts_at < ends and c.ends_at > begins
-            ]
-            for piece in _minus(begins, ends, holes):
-                found.append(Interval(piece[0], piece[1], shift.volunteer_id, shift.id))
-            for (hole_start, hole_end), cover in zip(
-                holes,
-                [c for c in shift_covers if c.starts_at < ends and c.ends_at > begins],
-                strict=True,
+            for piece_start, piece_end, volunteer in _covered(
+                begins, ends, shift.volunteer_id, shift_covers
             ):
-                found.append(Interval(hole_start, hole_end, cover.volunteer_id, shift.id))
+                if piece_start < end and piece_end > start:
+                    found.append(Interval(piece_start, piece_end, volunteer, shift.id))
     return found
+
+
+def _covered(
+    begins: datetime, ends: datetime, volunteer: int, covers: list[CoverSpec]
+) -> list[tuple[datetime, datetime, int]]:
+    """Who holds one occurrence of a shift when: its own volunteer, except where a
+    cover says otherwise; where covers overlap, the most recent one stands."""
+    pieces = [(begins, ends, volunteer)]
+    for cover in covers:
+        if cover.starts_at >= ends or cover.ends_at <= begins:
+            continue
+        window = (max(cover.starts_at, begins), min(cover.ends_at, ends))
+        kept = [
+            (rest_start, rest_end, holder)
+            for piece_start, piece_end, holder in pieces
+            for rest_start, rest_end in _minus(piece_start, piece_end, [window])
+        ]
+        kept.append((window[0], window[1], cover.volunteer_id))
+        pieces = kept
+    return sorted(pieces)
 
 
 class RosterSnapshot:
@@ -175,7 +194,8 @@ class RosterSnapshot:
         self._part_hour: dict[int, list[Interval]] = defaultdict(list)
         for interval in intervals(self.shifts, self.covers, timezone, *self.window):
             start, end = interval.start.timestamp(), interval.end.timestamp()
-            first, last = int(start) // HOUR, (int(end) - 1) // HOUR
+            # The last hour an interval touches, counting a fraction of a second past it.
+            first, last = int(start) // HOUR, (math.ceil(end) - 1) // HOUR
             for hour in range(first, last + 1):
                 if start <= hour * HOUR and end >= (hour + 1) * HOUR:
                     self._whole_hour[hour].add(interval.volunteer_id)
@@ -193,6 +213,7 @@ class RosterSnapshot:
             ids = {
                 i.volunteer_id
                 for i in intervals(self.shifts, self.covers, self.timezone, at, at + _TICK)
+                if i.start <= at < i.end
             }
         else:
             hour = int(at.timestamp()) // HOUR
