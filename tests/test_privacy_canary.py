@@ -24,6 +24,8 @@ from tests.support import HOTLINE, call_params, place_call, signed_post
 CANARY = "+17735550199"
 # The forms a number takes in text: E.164, bare digits, and the local part alone.
 CANARY_FORMS = [CANARY, CANARY[1:], CANARY[2:], "5550199"]
+# A text's words are never kept either.
+CANARY_BODY = "they took my brother at the Damen bus stop"
 PATHS = [
     ["1", "2", "-", "0"],  # English, rights
     ["2", "1"],  # Spanish, urgent help, answered
@@ -48,7 +50,7 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 
 def leaks(blob: bytes) -> list[str]:
-    return [form for form in CANARY_FORMS if form.encode() in blob]
+    return [form for form in [*CANARY_FORMS, CANARY_BODY] if form.encode() in blob]
 
 
 def place_calls(client: TestClient) -> None:
@@ -63,7 +65,9 @@ def place_calls(client: TestClient) -> None:
     # Bad input too: an unsigned request and a status callback from the canary.
     client.post("/twilio/voice", data=call_params(From=CANARY))
     signed_post(client, "/twilio/voice/status", call_params(From=CANARY, CallStatus="completed"))
-    signed_post(client, "/twilio/sms", {"From": CANARY, "To": HOTLINE, "Body": CANARY})
+    for number, body in enumerate(["hola", "2", "DERECHOS", CANARY_BODY, "PARAR", "INICIAR"]):
+        sms = {"From": CANARY, "To": HOTLINE, "Body": body, "MessageSid": f"SMcanary{number:026d}"}
+        assert signed_post(client, "/twilio/sms", sms).status_code == 200
 
 
 def test_no_table_file_or_log_holds_the_caller_number(

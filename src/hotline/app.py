@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
+import phonenumbers
 from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -25,6 +26,7 @@ from hotline.errors import ConfigError, HotlineError, InvalidSignature
 from hotline.events.recorder import Recorder
 from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
+from hotline.i18n.translator import Translator
 from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
 from hotline.privacy import retention
 from hotline.privacy.pseudonym import Keyring, load_keyring
@@ -35,6 +37,8 @@ from hotline.roster import router as roster_router
 from hotline.routing.escalation import parse_tiers
 from hotline.routing.service import RosterCache
 from hotline.simulator.standin import create_standin
+from hotline.sms import messages as sms_messages
+from hotline.sms.flow import SmsHotline
 from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import routes as sms_routes
 from hotline.telephony.gateway import Gateway
@@ -74,6 +78,9 @@ def build_runtime(
         resources=resources.load(settings.resources_file),
         callback_minutes=settings.callback_minutes,
     )
+    rights_texts = {
+        code: tuple(rights_parts(catalogs.translator(code))) for code in catalogs.languages
+    }
     renderer = Renderer(
         catalogs=catalogs,
         public_url=settings.public_url,
@@ -108,9 +115,17 @@ def build_runtime(
         tiers=tiers,
         callbacks_enabled=True,
         callback_renderer=CallbackRenderer(renderer, catalogs, settings.public_url),
-        rights_texts={
-            code: tuple(rights_parts(catalogs.translator(code))) for code in catalogs.languages
-        },
+        rights_texts=rights_texts,
+        sms=SmsHotline(
+            languages=catalogs.languages,
+            menu=[code for code in settings.voice_menu if catalogs.language(code).digit],
+            default_language=settings.default_language,
+            rights=rights_texts,
+            resources={
+                code: sms_resources(catalogs.translator(code), hotline.resources)
+                for code in catalogs.languages
+            },
+        ),
         static_fallback=static_fallback,
     )
 
@@ -189,6 +204,21 @@ def create_app(
             ),
         )
     return app
+
+
+def sms_resources(t: Translator, listed: tuple[resources.Resource, ...]) -> list[str]:
+    """The local resources as lines of a text message in `t`'s language."""
+    frames = {
+        "clinic": sms_messages.RESOURCE_CLINIC,
+        "emergency": sms_messages.RESOURCE_EMERGENCY,
+        "workshop": sms_messages.RESOURCE_WORKSHOP,
+    }
+    lines = []
+    for resource in listed:
+        number = phonenumbers.parse(resource.phone, "US")
+        phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        lines.append(t(frames[resource.kind], name=resource.name, phone=phone))
+    return lines
 
 
 def make_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:

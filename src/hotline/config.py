@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     preference_refresh_seconds: float = Field(default=5.0, gt=0)
     sms_rate_per_second: float | None = Field(default=1.0, gt=0)
     sms_expiry_minutes: int = Field(default=60, ge=1)
+    # Texts answered per number in ten minutes, so a loop with another machine stops.
+    sms_reply_cap: int = Field(default=5, ge=1)
+    # Countries whose numbers get answers (ISO codes); others get none.
+    sms_countries: Annotated[list[str], NoDecode] = ["US", "CA"]
     # Run the outbox dispatcher inside the web process; by default only on SQLite,
     # where `hotline worker` processes are not an option.
     dispatch_in_web: bool | None = None
@@ -90,7 +94,9 @@ class Settings(BaseSettings):
     purge_interval_minutes: int = Field(default=60, ge=1)
     log_level: str = "INFO"
 
-    _split_lists = field_validator("languages", "voice_menu", mode="before")(_split)
+    _split_lists = field_validator("languages", "voice_menu", "sms_countries", mode="before")(
+        _split
+    )
 
     @field_validator("line_languages", mode="before")
     @classmethod

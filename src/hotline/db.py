@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
 NAMING_CONVENTION = {
@@ -39,8 +38,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite set up for a single-host service."""
     if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///") or ":memory:" in url
+        # A file is pooled: each new connection pays for opening it and its pragmas.
+        pooling: dict[str, Any] = {} if in_memory else {"pool_size": 5, "max_overflow": 10}
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 5}, poolclass=NullPool
+            url, connect_args={"check_same_thread": False, "timeout": 5}, **pooling
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

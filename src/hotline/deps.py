@@ -27,6 +27,7 @@ from hotline.privacy.vault import Vault
 from hotline.routing.escalation import Tier
 from hotline.routing.oncall import Person
 from hotline.routing.service import RosterCache, volunteer_phone_place
+from hotline.sms.flow import SmsHotline
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
 from hotline.telephony.webhooks import FORM_TYPE, parse_form
@@ -54,6 +55,7 @@ class Runtime:
     # Callbacks need the texts to volunteers and the calls back: on where both work.
     callbacks_enabled: bool
     callback_renderer: CallbackRenderer
+    sms: SmsHotline
     # The rights script as text messages, per language, split and numbered at start-up.
     rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.

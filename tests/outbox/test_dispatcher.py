@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from hotline.models import OutboxMessage
+from hotline.models import OptOut, OutboxMessage
 from hotline.outbox import service
 from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
 from hotline.privacy.pseudonym import Keyring
@@ -297,3 +297,17 @@ def test_two_dispatchers_at_once_never_send_the_same_row(engine: Engine, keyring
     bodies = [m["body"] for m in gateway.messages]
     assert sorted(bodies) == sorted(f"part {n}" for n in range(120))
     assert {r.status for r in rows(engine)} == {"queued"}
+
+
+def test_a_number_that_opted_out_after_queueing_is_not_texted(
+    engine: Engine, keyring: Keyring, gateway: FakeGateway, clock: Clock
+) -> None:
+    enqueue(engine, keyring, parts=["hola"])
+    (row,) = rows(engine)
+    with Session(engine) as session:
+        session.add(OptOut(contact_key=row.recipient_key, key_epoch=row.key_epoch, at=START))
+        session.commit()
+    dispatcher(engine, gateway, clock).run_once()
+    (after,) = rows(engine)
+    assert (after.status, after.body_sealed) == ("canceled", None)
+    assert gateway.messages == []

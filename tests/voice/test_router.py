@@ -128,13 +128,12 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert ready.json()["checks"] == {"catalogs": True, "database": True}
 
 
-def test_sms_is_answered_in_both_languages_with_how_to_get_help(client: TestClient) -> None:
+def test_a_text_from_a_stranger_gets_the_language_menu(client: TestClient) -> None:
     params = {"MessageSid": "SM" + "1" * 32, "From": "+13125550188", "To": "+13125550100"}
-    root = twiml(signed_post(client, "/twilio/sms", {**params, "Body": "help"}))
-    text = root.findtext("Message") or ""
-    assert "Call this number" in text
-    assert "Llame a este número" in text
-    assert "+13125550188" not in text
+    root = twiml(signed_post(client, "/twilio/sms", {**params, "Body": "hello?"}))
+    lines = [m.text for m in root.iter("Message")]
+    assert lines[:2] == ["For English, reply 1.", "Para español, responda 2."]
+    assert "+13125550188" not in " ".join(line or "" for line in lines)
 
 
 def test_an_error_outside_the_flow_still_answers_with_fallback_twiml(

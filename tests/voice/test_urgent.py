@@ -267,11 +267,8 @@ def test_an_expired_callback_deletes_the_sealed_number(hotline: Hotline) -> None
 
 def test_an_unknown_code_or_a_stranger_gets_the_ordinary_answer(hotline: Hotline) -> None:
     hotline.volunteer("Ana", ANA, "es")
-    unknown = signed_post(
-        hotline.client, "/twilio/sms", {"From": ANA, "To": HOTLINE, "Body": "ACCEPT 000000"}
-    )
+    text = {"To": HOTLINE, "Body": "ACCEPT 000000", "MessageSid": "SM" + "c" * 32}
+    unknown = signed_post(hotline.client, "/twilio/sms", {**text, "From": ANA})
     assert "000000" in unknown.text
-    stranger = signed_post(
-        hotline.client, "/twilio/sms", {"From": CALLER, "To": HOTLINE, "Body": "ACCEPT 000000"}
-    )
-    assert "Call this number" in stranger.text
+    stranger = signed_post(hotline.client, "/twilio/sms", {**text, "From": CALLER})
+    assert "For English, reply 1." in stranger.text

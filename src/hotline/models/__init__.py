@@ -6,6 +6,7 @@ from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
 from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
+from hotline.models.sms import OptOut, SmsInbound
 
 __all__ = [
     "AVAILABILITY",
@@ -18,10 +19,12 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CallerPreference",
+    "OptOut",
     "OutboxMessage",
     "SenderPace",
     "Shift",
     "ShiftOverride",
+    "SmsInbound",
     "User",
     "Volunteer",
     "metadata",

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from hotline.errors import TelephonyError
-from hotline.models import OutboxMessage, SenderPace
+from hotline.models import OptOut, OutboxMessage, SenderPace
 from hotline.outbox.service import place
 from hotline.privacy.vault import SealError, Vault
 from hotline.telephony.gateway import Gateway
@@ -67,6 +67,7 @@ class Claimed:
     kind: str = "sms"
     # The lease this dispatcher holds the row under: renewed before each send.
     lease_until: datetime | None = None
+    recipient_key: str = ""
 
 
 class Dispatcher:
@@ -186,11 +187,22 @@ class Dispatcher:
             log.error("an outbox row does not open; marking it failed", extra={"row": row.id})
             self._finish(row.id, status="failed", now=now)
             return None
-        return Claimed(row.id, row.sender, recipient, body, row.attempts, row.expires_at, row.kind)
+        return Claimed(
+            row.id,
+            row.sender,
+            recipient,
+            body,
+            row.attempts,
+            row.expires_at,
+            row.kind,
+            recipient_key=row.recipient_key,
+        )
 
-    def _hold(self, row: Claimed) -> bool:
-        """Renew this dispatcher's lease on `row`; False if it lost the row meanwhile."""
+    def _hold(self, row: Claimed) -> tuple[bool, bool]:
+        """Renew this dispatcher's lease on `row` (False if it lost the row meanwhile),
+        and say whether its recipient has since opted out."""
         with Session(self._engine) as session:
+            opted_out = row.kind == "sms" and session.get(OptOut, row.recipient_key) is not None
             renewed = session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row.id)
@@ -199,7 +211,7 @@ class Dispatcher:
                 .values(claimed_until=self._clock() + self._settings.lease)
             ).rowcount
             session.commit()
-        return renewed == 1
+        return renewed == 1, opted_out
 
     def _send(self, row: Claimed) -> None:
         if self._clock() >= _aware(row.expires_at):
@@ -211,7 +223,12 @@ class Dispatcher:
             self._sleep(wait)
         # A row waits for its slot while held: one whose lease ran out meanwhile may be
         # another dispatcher's now, and sending it here too would send it twice.
-        if not self._hold(row):
+        held, opted_out = self._hold(row)
+        if not held:
+            return
+        if opted_out:
+            # They texted STOP after this was queued: it is not sent.
+            self._finish(row.id, status="canceled", now=self._clock())
             return
         started = self._clock()
         self._push_pace_after_late_send(row.sender, slot, started)

@@ -10,13 +10,15 @@ from sqlalchemy import Engine, delete, text, update
 from sqlmodel import Session, col
 
 from hotline.config import Settings
-from hotline.models import CallerPreference, CallEvent, OutboxMessage
+from hotline.models import CallerPreference, CallEvent, OptOut, OutboxMessage, SmsInbound
 from hotline.privacy.pseudonym import epoch_of
 
 log = logging.getLogger(__name__)
 
 # Finished outbox rows are kept this long for delivery statistics, then deleted.
 OUTBOX_RETENTION = timedelta(days=30)
+# Texts received are noted only to spot retried webhooks and floods.
+RECEIVED_RETENTION = timedelta(days=1)
 OPEN = ("pending", "sending")
 
 
@@ -60,6 +62,11 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             )
             .values(recipient_sealed=None, body_sealed=None)
         ).rowcount
+        session.exec(
+            delete(SmsInbound).where(col(SmsInbound.received_at) < now - RECEIVED_RETENTION)
+        )
+        # An opt-out under a destroyed key can no longer be matched to anyone.
+        session.exec(delete(OptOut).where(col(OptOut.key_epoch) < oldest_epoch))
         deleted = session.exec(
             delete(OutboxMessage)
             .where(col(OutboxMessage.status).not_in(OPEN))

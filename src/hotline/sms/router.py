@@ -5,34 +5,39 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import phonenumbers
 from anyio import to_thread
-from sqlmodel import select
+from phonenumbers import region_code_for_number
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hotline.callbacks import service as callbacks
 from hotline.callbacks.messages import TAKEN, UNKNOWN, YOURS
+from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.models import Volunteer
 from hotline.outbox.service import StatusReport
 from hotline.sms import flow, twiml
+from hotline.sms import service as sms_service
+from hotline.telephony.numbers import textable
 from hotline.telephony.webhooks import first, parse_query
 
 SMS_PATH = "/twilio/sms"
 STATUS_PATH = "/twilio/sms/status"
-# The answer names the line's own language, or the first two of the voice menu:
-# a text in all ten languages would cost some twenty segments.
-REPLY_LANGUAGES = 2
 
 
 ACCEPT = re.compile(r"\s*accept\s*(\d{6})\s*", re.IGNORECASE)
+# Twilio's ids ("SM" and 32 hex digits); anything else would not fit sms_inbound.
+MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,40}")
 
 
 async def incoming_message(request: Request) -> Response:
-    """Answer a text: a volunteer's ACCEPT claims a callback; anyone else hears how to
-    reach help by phone."""
+    """Answer a text: a volunteer's ACCEPT claims a callback; anyone else is in a
+    conversation in their language, keywords first."""
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
     sender, body = first(form, "From"), first(form, "Body") or ""
@@ -40,12 +45,99 @@ async def incoming_message(request: Request) -> Response:
     if accept and sender:
         answer = await to_thread.run_sync(_accept, runtime, sender, accept.group(1))
         if answer is not None:
-            return Response(content=twiml.reply(answer), media_type="application/xml")
-    catalogs = runtime.catalogs
-    line = runtime.settings.line_languages.get(first(form, "To") or "")
-    codes = [line] if line else runtime.settings.voice_menu[:REPLY_LANGUAGES]
-    text = "\n\n".join(catalogs.translator(code)(flow.CALL_US) for code in codes)
-    return Response(content=twiml.reply(text), media_type="application/xml")
+            return _xml(twiml.reply(answer))
+    texts = await to_thread.run_sync(_converse, runtime, form)
+    return _xml(twiml.replies(texts))
+
+
+def _xml(document: str) -> Response:
+    return Response(content=document, media_type="application/xml")
+
+
+def _converse(runtime: Runtime, form: dict[str, list[str]]) -> list[str]:
+    """One step of the conversation; the texts to answer with (none for some)."""
+    sender, sid = first(form, "From"), first(form, "MessageSid") or first(form, "SmsSid")
+    if not sender or not sid or not MESSAGE_SID.fullmatch(sid) or not textable(sender):
+        return []
+    settings = runtime.settings
+    keyring, now = runtime.keyring, datetime.now(UTC)
+    epochs = keyring.live_epochs(now)
+    keys = [keyring.pseudonym(sender, epoch=epoch) for epoch in epochs]
+    inbound = flow.Inbound(first(form, "Body") or "", _count(first(form, "NumMedia")))
+    try:
+        reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, act=True)
+    except IntegrityError:
+        # The same text at the same moment from a retried webhook: answer, do nothing.
+        reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, act=False)
+    if region_code_for_number(phonenumbers.parse(sender)) not in settings.sms_countries:
+        return []
+    if flooded and not (reply.opt_out or reply.opt_in):
+        return []
+    return [_render(runtime, text) for text in reply.texts]
+
+
+def _step(
+    runtime: Runtime,
+    sid: str,
+    keys: list[str],
+    epochs: list[int],
+    inbound: flow.Inbound,
+    now: datetime,
+    *,
+    act: bool,
+) -> tuple[flow.Reply, bool]:
+    with transaction(runtime.engine) as session:
+        first_time = act and not sms_service.seen(session, message_sid=sid)
+        if first_time:
+            sms_service.receive(
+                session, message_sid=sid, contact_key=keys[0], key_epoch=epochs[0], at=now
+            )
+        known = sms_service.language(session, keys=keys)
+        texter = flow.Texter(
+            language=known if known in runtime.catalogs.languages else None,
+            opted_out=sms_service.opted_out(session, keys=keys),
+        )
+        reply = flow.respond(texter, inbound, runtime.sms)
+        flooded = (
+            sms_service.recent(session, keys=keys, since=now - sms_service.FLOOD_WINDOW)
+            > runtime.settings.sms_reply_cap
+        )
+        if first_time:
+            _act(runtime, session, reply, keys, epochs, sid, now)
+    return reply, flooded
+
+
+def _act(
+    runtime: Runtime,
+    session: Session,
+    reply: flow.Reply,
+    keys: list[str],
+    epochs: list[int],
+    sid: str,
+    now: datetime,
+) -> None:
+    """Remember or forget what the reply says to, once per text."""
+    if reply.opt_out:
+        sms_service.opt_out(session, keys=keys, epochs=epochs, at=now)
+    if reply.opt_in:
+        sms_service.opt_in(session, keys=keys)
+    if reply.delete:
+        sms_service.erase(session, keys=keys, keep_sid=sid)
+        runtime.preferences.forget(keys)
+    if reply.set_language is not None:
+        Remember(keys[0], epochs[0], reply.set_language, now).apply(session)
+        runtime.preferences.remember(keys[0], reply.set_language, now)
+
+
+def _render(runtime: Runtime, text: flow.Text) -> str:
+    if text.message is None or text.lang is None:
+        return text.raw
+    return runtime.catalogs.translator(text.lang)(text.message, **dict(text.params))
+
+
+def _count(value: str | None) -> int:
+    # isdigit() admits "²", which int() refuses; a few ASCII digits are all Twilio sends.
+    return int(value) if value and len(value) <= 3 and value.isascii() and value.isdigit() else 0
 
 
 async def message_status(request: Request) -> Response:
