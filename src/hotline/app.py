@@ -40,6 +40,7 @@ from hotline.simulator.standin import create_standin
 from hotline.sms import messages as sms_messages
 from hotline.sms.flow import SmsHotline
 from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
+from hotline.sms.router import close_quiet_cases
 from hotline.sms.router import routes as sms_routes
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
@@ -248,7 +249,9 @@ CALLBACK_TICK_SECONDS = 30.0
 
 
 def tick_callbacks(runtime: Runtime) -> int:
-    """Expire, announce again or hand to the backup number the callbacks that are due."""
+    """Expire, announce again or hand to the backup number the callbacks that are due;
+    close the text cases that went quiet."""
+    close_quiet_cases(runtime)
     now = datetime.now(UTC)
     settings = runtime.settings
     with db.transaction(runtime.engine) as session:

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     sms_expiry_minutes: int = Field(default=60, ge=1)
     # Texts answered per number in ten minutes, so a loop with another machine stops.
     sms_reply_cap: int = Field(default=5, ge=1)
+    # A relayed text conversation nobody writes in for this long closes.
+    sms_case_idle_minutes: int = Field(default=60, ge=1)
     # Countries whose numbers get answers (ISO codes); others get none.
     sms_countries: Annotated[list[str], NoDecode] = ["US", "CA"]
     # Run the outbox dispatcher inside the web process; by default only on SQLite,

@@ -16,18 +16,13 @@ from hotline.auth import service as auth_service
 from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.privacy.pseudonym import Keyring
-from hotline.roster import router as roster_router
 from hotline.telephony.fake import FakeGateway
 from tests.roster.factories import add_volunteer
 
 
 @pytest.fixture
 def api(settings: Settings, engine: Engine, gateway: FakeGateway, keyring: Keyring) -> FastAPI:
-    app = create_app(settings, engine=engine, gateway=gateway, keyring=keyring)
-    # Until create_app serves the roster API itself.
-    if not any(getattr(route, "path", "") == "/api/v1/volunteers" for route in app.routes):
-        roster_router.install(app)
-    return app
+    return create_app(settings, engine=engine, gateway=gateway, keyring=keyring)
 
 
 @pytest.fixture

@@ -612,6 +612,14 @@ def minutes(low: int, high: int) -> st.SearchStrategy[timedelta]:
     return st.integers(low, high).map(lambda m: timedelta(minutes=m))
 
 
+def quarter_hours(low: int, high: int) -> st.SearchStrategy[timedelta]:
+    return st.integers(low, high).map(lambda q: timedelta(minutes=15 * q))
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 # Built once: drawing from module-level strategies keeps each example cheap.
 ANCHORS = st.sampled_from(
     [
@@ -627,18 +635,22 @@ HOW_MANY_LANGUAGES = st.integers(0, len(LANGUAGES))
 AVAILABILITY = st.sampled_from(["on", "on", "off", "break"])
 BREAK_ENDS = minutes(-DAY_MINUTES, 3 * DAY_MINUTES)
 ACTIVE = st.sampled_from([True, True, True, False])
+# Shifts and covers start and end on quarter hours counted from the hour of `taken_at`,
+# so they often meet hour boundaries (where the index splits) and one another.
 # Starts cluster in the days just after `taken_at`, so shifts overlap one another often;
 # weekly ones began up to eight weeks earlier and recur there.
 WEEKS_BACK = st.integers(0, 8).map(lambda n: -n * WEEK)
-SOON = minutes(-DAY_MINUTES, 3 * DAY_MINUTES)
-LATER = minutes(-2 * DAY_MINUTES, 9 * DAY_MINUTES)
-SHIFT_LENGTH = minutes(15, 30 * 60)
-REPEAT_FOR = st.one_of(st.none(), minutes(0, 10 * 7 * DAY_MINUTES))
+SOON = quarter_hours(-4 * 24, 3 * 4 * 24)
+LATER = quarter_hours(-2 * 4 * 24, 9 * 4 * 24)
+SHIFT_LENGTH = quarter_hours(1, 4 * 30)
+REPEAT_FOR = st.one_of(
+    st.none(), st.integers(0, 10).map(lambda n: n * WEEK), minutes(0, 10 * 7 * DAY_MINUTES)
+)
 COVER_WEEK = st.integers(-1, 1)
-COVER_START = minutes(-6 * 60, 30 * 60)
-COVER_LENGTH = minutes(15, 20 * 60)
+COVER_START = quarter_hours(-4 * 6, 4 * 30)
+COVER_LENGTH = quarter_hours(1, 4 * 20)
 # A cover made "from now" carries microseconds; the hour index must count them.
-JITTER = st.one_of(st.just(timedelta(0)), st.integers(1, 999_999).map(lambda n: n * TICK))
+JITTER = st.one_of(st.just(timedelta(0)), st.integers(-999_999, 999_999).map(lambda n: n * TICK))
 HORIZONS = st.sampled_from([timedelta(days=8), timedelta(days=2), timedelta(hours=30)])
 FAR = minutes(10 * DAY_MINUTES, 8 * 7 * DAY_MINUTES)
 
@@ -658,7 +670,7 @@ def draw_person(draw: st.DrawFn, id: int, taken_at: datetime) -> Person:
 
 def draw_shift(draw: st.DrawFn, id: int, volunteers: list[int], taken_at: datetime) -> ShiftSpec:
     weekly = draw(st.booleans())
-    starts_at = taken_at + draw(st.one_of(SOON, LATER))
+    starts_at = hour_of(taken_at) + draw(st.one_of(SOON, LATER))
     if weekly:
         starts_at += draw(WEEKS_BACK)
     ends_at = starts_at + draw(SHIFT_LENGTH)
@@ -740,8 +752,13 @@ def draw_instants(
 def test_indexed_on_call_matches_the_reference(data: st.DataObject) -> None:
     roster = data.draw(rosters(), label="roster")
     current = roster.snapshot()
-    reference = Reference(roster, until=roster.window[1])
-    for at in draw_instants(data.draw, roster, *roster.window, count=6):
+    start, end = roster.window
+    reference = Reference(roster, until=end)
+    # Every instant where someone comes or goes (and its neighbours), then a few more.
+    for at in roster.edges(until=end):
+        if start <= at < end:
+            assert ids(current.on_call(at)) == reference.on_call(at), at
+    for at in draw_instants(data.draw, roster, start, end, count=6):
         assert ids(current.on_call(at)) == reference.on_call(at), at
         for language in LANGUAGES:
             assert ids(current.on_call(at, language)) == reference.on_call(at, language), at

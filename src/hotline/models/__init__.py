@@ -6,7 +6,7 @@ from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
 from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
-from hotline.models.sms import OptOut, SmsInbound
+from hotline.models.sms import OptOut, SmsCase, SmsInbound
 
 __all__ = [
     "AVAILABILITY",
@@ -24,6 +24,7 @@ __all__ = [
     "SenderPace",
     "Shift",
     "ShiftOverride",
+    "SmsCase",
     "SmsInbound",
     "User",
     "Volunteer",

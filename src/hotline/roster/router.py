@@ -64,6 +64,10 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {**_refusal, "description": "Another volunteer has this phone number."},
 }
+# Routes with a body: one that is not UTF-8 text is refused before it is validated.
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A body that cannot be read."},
+}
 
 
 def _load_volunteer(
@@ -116,7 +120,7 @@ def _enabled(runtime: Runtime, language: str | None, *, loc: tuple[str, str]) ->
     status_code=status.HTTP_201_CREATED,
     response_model=VolunteerPublic,
     tags=[VOLUNTEERS],
-    responses=CONFLICT,
+    responses={**CONFLICT, **BAD_BODY},
 )
 def create_volunteer(
     volunteer_in: VolunteerCreate,
@@ -162,7 +166,7 @@ def get_volunteer(volunteer: OwnVolunteerDep, runtime: RuntimeDep) -> VolunteerP
     "/volunteers/{volunteer_id}",
     response_model=VolunteerPublic,
     tags=[VOLUNTEERS],
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **BAD_BODY},
 )
 def update_volunteer(
     user: Coordinator,
@@ -208,7 +212,7 @@ def delete_volunteer(
     "/volunteers/{volunteer_id}/availability",
     response_model=VolunteerPublic,
     tags=[VOLUNTEERS],
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **BAD_BODY},
 )
 def set_availability(
     volunteer: OwnVolunteerDep,
@@ -231,7 +235,7 @@ def set_availability(
     status_code=status.HTTP_201_CREATED,
     response_model=ShiftPublic,
     tags=[SHIFTS],
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **BAD_BODY},
 )
 def create_shift(
     shift_in: ShiftCreate,
@@ -296,7 +300,7 @@ def delete_shift(
     status_code=status.HTTP_201_CREATED,
     response_model=OverridePublic,
     tags=[OVERRIDES],
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **BAD_BODY},
 )
 def create_override(
     override_in: OverrideCreate,

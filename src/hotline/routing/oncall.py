@@ -206,23 +206,27 @@ class RosterSnapshot:
             for code in person.languages:
                 self._speakers[code].add(person.id)
 
-    def on_call(self, at: datetime, language: str | None = None) -> list[Person]:
-        """Who is on call and available at `at`; with `language`, only its speakers,
-        those for whom it is a first language first."""
+    def scheduled(self, at: datetime) -> set[int]:
+        """The ids of everyone on a shift at `at`, whatever their availability."""
         if not self.window[0] <= at < self.window[1]:
-            ids = {
+            return {
                 i.volunteer_id
                 for i in intervals(self.shifts, self.covers, self.timezone, at, at + _TICK)
                 if i.start <= at < i.end
             }
-        else:
-            hour = int(at.timestamp()) // HOUR
-            ids = set(self._whole_hour.get(hour, ()))
-            ids.update(
-                interval.volunteer_id
-                for interval in self._part_hour.get(hour, ())
-                if interval.start <= at < interval.end
-            )
+        hour = int(at.timestamp()) // HOUR
+        ids = set(self._whole_hour.get(hour, ()))
+        ids.update(
+            interval.volunteer_id
+            for interval in self._part_hour.get(hour, ())
+            if interval.start <= at < interval.end
+        )
+        return ids
+
+    def on_call(self, at: datetime, language: str | None = None) -> list[Person]:
+        """Who is on call and available at `at`; with `language`, only its speakers,
+        those for whom it is a first language first."""
+        ids = self.scheduled(at)
         if language is not None:
             ids &= self._speakers.get(language, set())
         people = [self.people[i] for i in ids if i in self.people and self.people[i].available(at)]

@@ -31,3 +31,34 @@ RESOURCES_INTRO = N_("sms", "Places that can help you:")
 RESOURCE_CLINIC = N_("sms", "Free legal clinic: %(name)s, %(phone)s")
 RESOURCE_EMERGENCY = N_("sms", "Emergency line, day and night: %(name)s, %(phone)s")
 RESOURCE_WORKSHOP = N_("sms", "Workshop on your rights: %(name)s, %(phone)s")
+
+# --- urgent help by text, relayed through a volunteer ---------------------------------
+
+CASE_OPENED = N_(
+    "sms",
+    "We got your message. A volunteer will answer you here soon. If you can, call this number.",
+)
+CASE_ENDED = N_(
+    "sms", "Your conversation with the volunteer has ended. Text again if you need help."
+)
+# TRANSLATORS: to volunteers. %(language)s is the texter's language, %(first)s their
+# first message, %(code)s a short number; keep the English word ACCEPT.
+CASE_ALERT = N_(
+    "sms",
+    'Hotline: urgent text in %(language)s: "%(first)s". Reply ACCEPT %(code)s to answer it.',
+)
+# TRANSLATORS: keep the English word DONE; it is the command the hotline reads.
+CASE_YOURS = N_(
+    "sms",
+    "Hotline: case %(code)s is yours. Start your texts with %(code)s to answer; "
+    "send DONE %(code)s to end it.",
+)
+CASE_TAKEN = N_("sms", "Hotline: case %(code)s was taken by another volunteer. Thank you.")
+CASE_CLOSED = N_("sms", "Hotline: case %(code)s is closed.")
+# TRANSLATORS: the volunteer commands stay in English: they are what the hotline reads.
+COMMANDS = N_(
+    "sms",
+    "Hotline commands: ON, OFF, BREAK 30 (minutes), STATUS, ACCEPT code, DONE code.",
+)
+ON_CALL_NOW = N_("sms", "Hotline: you are on call now. Your availability: %(availability)s.")
+OFF_CALL_NOW = N_("sms", "Hotline: you are not on call now. Your availability: %(availability)s.")

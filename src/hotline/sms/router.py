@@ -19,9 +19,12 @@ from hotline.callbacks.messages import TAKEN, UNKNOWN, YOURS
 from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
-from hotline.models import Volunteer
+from hotline.i18n.languages import language_name
+from hotline.i18n.translator import Translator
+from hotline.models import SmsCase, Volunteer
 from hotline.outbox.service import StatusReport
-from hotline.sms import flow, twiml
+from hotline.routing.service import aware, person
+from hotline.sms import flow, messages, relay, twiml
 from hotline.sms import service as sms_service
 from hotline.telephony.numbers import textable
 from hotline.telephony.webhooks import first, parse_query
@@ -40,12 +43,9 @@ async def incoming_message(request: Request) -> Response:
     conversation in their language, keywords first."""
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
-    sender, body = first(form, "From"), first(form, "Body") or ""
-    accept = ACCEPT.fullmatch(body)
-    if accept and sender:
-        answer = await to_thread.run_sync(_accept, runtime, sender, accept.group(1))
-        if answer is not None:
-            return _xml(twiml.reply(answer))
+    answer = await to_thread.run_sync(_from_volunteer, runtime, form)
+    if answer is not None:
+        return _xml(twiml.replies(answer))
     texts = await to_thread.run_sync(_converse, runtime, form)
     return _xml(twiml.replies(texts))
 
@@ -64,11 +64,12 @@ def _converse(runtime: Runtime, form: dict[str, list[str]]) -> list[str]:
     epochs = keyring.live_epochs(now)
     keys = [keyring.pseudonym(sender, epoch=epoch) for epoch in epochs]
     inbound = flow.Inbound(first(form, "Body") or "", _count(first(form, "NumMedia")))
+    parties = (sender, first(form, "To") or "")
     try:
-        reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, act=True)
+        reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, parties, act=True)
     except IntegrityError:
         # The same text at the same moment from a retried webhook: answer, do nothing.
-        reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, act=False)
+        reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, parties, act=False)
     if region_code_for_number(phonenumbers.parse(sender)) not in settings.sms_countries:
         return []
     if flooded and not (reply.opt_out or reply.opt_in):
@@ -83,6 +84,7 @@ def _step(
     epochs: list[int],
     inbound: flow.Inbound,
     now: datetime,
+    parties: tuple[str, str],
     *,
     act: bool,
 ) -> tuple[flow.Reply, bool]:
@@ -103,7 +105,7 @@ def _step(
             > runtime.settings.sms_reply_cap
         )
         if first_time:
-            _act(runtime, session, reply, keys, epochs, sid, now)
+            reply = _act(runtime, session, reply, keys, epochs, sid, now, inbound, parties)
     return reply, flooded
 
 
@@ -115,18 +117,120 @@ def _act(
     epochs: list[int],
     sid: str,
     now: datetime,
-) -> None:
-    """Remember or forget what the reply says to, once per text."""
+    inbound: flow.Inbound,
+    parties: tuple[str, str],
+) -> flow.Reply:
+    """Remember or forget what the reply says to, once per text; relay to a volunteer.
+    Returns the reply to send, which a relayed conversation may replace."""
+    case = relay.open_case_of(session, keys=keys)
     if reply.opt_out:
         sms_service.opt_out(session, keys=keys, epochs=epochs, at=now)
     if reply.opt_in:
         sms_service.opt_in(session, keys=keys)
     if reply.delete:
+        if case is not None:
+            _end_case(runtime, session, case, now, tell_texter=False)
         sms_service.erase(session, keys=keys, keep_sid=sid)
         runtime.preferences.forget(keys)
+        return reply
     if reply.set_language is not None:
         Remember(keys[0], epochs[0], reply.set_language, now).apply(session)
         runtime.preferences.remember(keys[0], reply.set_language, now)
+    if reply.opt_out or reply.opt_in or reply.note == "sms.ignored":
+        return reply
+    lang = reply.set_language or sms_service.language(session, keys=keys) or ""
+    if case is not None and case.status == "claimed" and case.volunteer_id is not None:
+        number = callbacks.volunteer_number(session, runtime.vault, case.volunteer_id)
+        if number is not None and inbound.body.strip():
+            relay.touch(session, case=case, now=now)
+            relay.send(
+                session,
+                vault=runtime.vault,
+                keyring=runtime.keyring,
+                sender=case.sender,
+                recipient=number,
+                body=f"[{case.code}] {inbound.body.strip()}",
+                key=f"relay:{sid}",
+                now=now,
+                expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+            )
+        return flow.Reply(note="sms.relayed")
+    if case is not None or reply.note == "sms.urgent":
+        if case is None and lang in runtime.catalogs.languages and parties[1]:
+            _open_case(runtime, session, keys[0], lang, inbound.body, now, parties)
+        language = lang if lang in runtime.catalogs.languages else runtime.settings.default_language
+        return flow.Reply((flow.Text(messages.CASE_OPENED, language),), note="sms.case")
+    return reply
+
+
+def _open_case(
+    runtime: Runtime,
+    session: Session,
+    texter_key: str,
+    lang: str,
+    first_text: str,
+    now: datetime,
+    parties: tuple[str, str],
+) -> None:
+    """A case for this texter, and a text to each on-call volunteer who reads `lang`."""
+    texter, sender_number = parties
+    alerts = callbacks.alert_list(
+        runtime.roster.snapshot.on_call(now),
+        language=lang,
+        enabled=runtime.catalogs.languages,
+        phone=runtime.open_phone,
+    )
+    if not alerts and runtime.settings.backup_number:
+        alerts = [callbacks.Alert(callbacks.BACKUP_VOLUNTEER, runtime.settings.backup_number, lang)]
+    case = relay.open_case(
+        session,
+        texter=texter,
+        texter_key=texter_key,
+        sender=sender_number,
+        language=lang,
+        vault=runtime.vault,
+        alerts=alerts,
+        now=now,
+    )
+    catalogs = runtime.catalogs
+    for alert in alerts:
+        name = language_name(lang, catalogs.registry, in_language=alert.lang)
+        body = catalogs.translator(alert.lang)(
+            messages.CASE_ALERT, language=name, first=first_text.strip()[:200], code=case.code
+        )
+        relay.send(
+            session,
+            vault=runtime.vault,
+            keyring=runtime.keyring,
+            sender=sender_number,
+            recipient=alert.number,
+            body=body,
+            key=f"case:{case.id}:alert:{alert.volunteer_id}",
+            now=now,
+            expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+            purpose="case",
+        )
+
+
+def _end_case(
+    runtime: Runtime, session: Session, case: SmsCase, now: datetime, *, tell_texter: bool
+) -> None:
+    """Close a case; tell the texter, in their language, unless they asked to be forgotten."""
+    texter = relay.texter_number(case, runtime.vault)
+    if tell_texter and texter is not None:
+        body = runtime.catalogs.translator(case.language)(messages.CASE_ENDED)
+        relay.send(
+            session,
+            vault=runtime.vault,
+            keyring=runtime.keyring,
+            sender=case.sender,
+            recipient=texter,
+            body=body,
+            key=f"case:{case.id}:ended",
+            now=now,
+            expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+        )
+    relay.close(session, case=case, now=now)
 
 
 def _render(runtime: Runtime, text: flow.Text) -> str:
@@ -168,44 +272,202 @@ routes = [
 ]
 
 
-def _accept(runtime: Runtime, sender: str, code: str) -> str | None:
-    """A volunteer claims callback `code`; None when the sender is no volunteer."""
+CASE_CODE = re.compile(r"(\d{4})\s+(.+)", re.DOTALL)
+DONE = re.compile(r"\s*done\s*(\d{4})\s*", re.IGNORECASE)
+BREAK = re.compile(r"\s*break\s*(\d{1,3})\s*", re.IGNORECASE)
+MAX_BREAK_MINUTES = 720
+
+
+def _from_volunteer(runtime: Runtime, form: dict[str, list[str]]) -> list[str] | None:
+    """A registered volunteer's text: a command, or their words for the texter they help.
+    None when the sender is not an active volunteer."""
+    sender, sid = first(form, "From"), first(form, "MessageSid") or first(form, "SmsSid")
+    body = (first(form, "Body") or "").strip()
+    if not sender or not sid or not MESSAGE_SID.fullmatch(sid) or not textable(sender):
+        return None
     now = datetime.now(UTC)
     key = runtime.vault.fingerprint(sender, purpose="volunteer")
-    with transaction(runtime.engine) as session:
-        volunteer = session.exec(select(Volunteer).where(Volunteer.phone_key == key)).first()
-        if volunteer is None or volunteer.id is None or not volunteer.active:
-            return None
-        result, callback = callbacks.claim(session, code=code, volunteer_id=volunteer.id, now=now)
-        if result == "won" and callback is not None and callback.id is not None:
-            callbacks.call_volunteer(
+    try:
+        with transaction(runtime.engine) as session:
+            volunteer = session.exec(select(Volunteer).where(Volunteer.phone_key == key)).first()
+            if volunteer is None or volunteer.id is None or not volunteer.active:
+                return None
+            if sms_service.seen(session, message_sid=sid):
+                return []
+            epoch = runtime.keyring.current_epoch(now)
+            sms_service.receive(
                 session,
-                callback=callback,
-                number=sender,
-                volunteer_id=volunteer.id,
-                url=runtime.callback_renderer.url(callbacks.CALLBACK_PATH, callback.id),
+                message_sid=sid,
+                contact_key=runtime.keyring.pseudonym(sender, epoch=epoch),
+                key_epoch=epoch,
+                at=now,
+            )
+            lang = _first_language(runtime, tuple(volunteer.languages.split(",")))
+            answer = _command(runtime, session, volunteer, sender, body, lang, sid, now)
+    except IntegrityError:
+        return []
+    if answer:
+        runtime.roster.refresh()
+    return answer
+
+
+def _command(
+    runtime: Runtime,
+    session: Session,
+    volunteer: Volunteer,
+    sender: str,
+    body: str,
+    lang: str,
+    sid: str,
+    now: datetime,
+) -> list[str]:
+    t = runtime.catalogs.translator(lang)
+    assert volunteer.id is not None
+    word = flow.normalize(body)
+    accept = ACCEPT.fullmatch(body)
+    if accept:
+        return [_accept_callback(runtime, session, volunteer, sender, accept.group(1), t, now)]
+    case_accept = re.fullmatch(r"\s*accept\s*(\d{4})\s*", body, re.IGNORECASE)
+    if case_accept:
+        return [_accept_case(runtime, session, volunteer.id, case_accept.group(1), t, now)]
+    done = DONE.fullmatch(body)
+    if done:
+        for case in relay.cases_of(session, volunteer_id=volunteer.id):
+            if case.code == done.group(1):
+                _end_case(runtime, session, case, now, tell_texter=True)
+                return [t(messages.CASE_CLOSED, code=case.code)]
+        return [t(UNKNOWN, code=done.group(1))]
+    pause = BREAK.fullmatch(body)
+    if word in ("ON", "OFF") or pause:
+        minutes = min(int(pause.group(1)), MAX_BREAK_MINUTES) if pause else 0
+        volunteer.availability = "break" if pause else word.lower()
+        volunteer.break_until = now + timedelta(minutes=minutes) if pause else None
+        volunteer.updated_at = now
+        session.add(volunteer)
+        session.flush()
+        return [_status(runtime, volunteer, t, now)]
+    if word == "STATUS":
+        return [_status(runtime, volunteer, t, now)]
+    cases = relay.cases_of(session, volunteer_id=volunteer.id)
+    coded = CASE_CODE.fullmatch(body)
+    target = next((c for c in cases if coded and c.code == coded.group(1)), None)
+    text = coded.group(2).strip() if target is not None and coded else body
+    if target is None and len(cases) == 1 and word not in ("HELP", "COMMANDS"):
+        target = cases[0]
+    if target is not None and text:
+        texter = relay.texter_number(target, runtime.vault)
+        if texter is not None:
+            relay.touch(session, case=target, now=now)
+            relay.send(
+                session,
                 vault=runtime.vault,
                 keyring=runtime.keyring,
+                sender=target.sender,
+                recipient=texter,
+                body=text,
+                key=f"relay:{sid}",
                 now=now,
-                expires_in=timedelta(minutes=10),
+                expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
             )
-            others = [
-                person
-                for person in runtime.roster.snapshot.people.values()
-                if str(person.id) in callback.alerted.split(",") and person.id != volunteer.id
-            ]
-            alerts = [
-                callbacks.Alert(p.id, runtime.open_phone(p), _first_language(runtime, p.languages))
-                for p in others
-            ]
-            runtime.callback_texts(TAKEN).enqueue(
-                session, callback=callback, alerts=alerts, round_="taken", now=now
+            return []
+    return [t(messages.COMMANDS)]
+
+
+def _status(runtime: Runtime, volunteer: Volunteer, t: Translator, now: datetime) -> str:
+    # The snapshot may not know yet what this very text changed: judge by the row.
+    on_call = volunteer.id in runtime.roster.snapshot.scheduled(now) and person(
+        volunteer
+    ).available(now)
+    available = volunteer.availability
+    if available == "break" and volunteer.break_until is not None:
+        until = aware(volunteer.break_until).astimezone(runtime.settings.zone)
+        available = f"break {until:%H:%M}"
+    message = messages.ON_CALL_NOW if on_call else messages.OFF_CALL_NOW
+    return t(message, availability=available)
+
+
+def _accept_case(
+    runtime: Runtime, session: Session, volunteer_id: int, code: str, t: Translator, now: datetime
+) -> str:
+    result, case = relay.claim(session, code=code, volunteer_id=volunteer_id, now=now)
+    if case is None:
+        return t(UNKNOWN, code=code)
+    if result == "won":
+        others = [
+            person
+            for person in runtime.roster.snapshot.people.values()
+            if str(person.id) in case.alerted.split(",") and person.id != volunteer_id
+        ]
+        for person in others:
+            other_t = runtime.catalogs.translator(_first_language(runtime, person.languages))
+            relay.send(
+                session,
+                vault=runtime.vault,
+                keyring=runtime.keyring,
+                sender=case.sender,
+                recipient=runtime.open_phone(person),
+                body=other_t(messages.CASE_TAKEN, code=code),
+                key=f"case:{case.id}:taken:{person.id}",
+                now=now,
+                expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+                purpose="case",
             )
-        language = _first_language(runtime, tuple(volunteer.languages.split(",")))
+    if result in ("won", "yours"):
+        return t(messages.CASE_YOURS, code=code)
+    return t(messages.CASE_TAKEN, code=code)
+
+
+def _accept_callback(
+    runtime: Runtime,
+    session: Session,
+    volunteer: Volunteer,
+    sender: str,
+    code: str,
+    t: Translator,
+    now: datetime,
+) -> str:
+    """A volunteer claims callback `code`; the hotline will call them, then the caller."""
+    assert volunteer.id is not None
+    result, callback = callbacks.claim(session, code=code, volunteer_id=volunteer.id, now=now)
+    if result == "won" and callback is not None and callback.id is not None:
+        callbacks.call_volunteer(
+            session,
+            callback=callback,
+            number=sender,
+            volunteer_id=volunteer.id,
+            url=runtime.callback_renderer.url(callbacks.CALLBACK_PATH, callback.id),
+            vault=runtime.vault,
+            keyring=runtime.keyring,
+            now=now,
+            expires_in=timedelta(minutes=10),
+        )
+        others = [
+            person
+            for person in runtime.roster.snapshot.people.values()
+            if str(person.id) in callback.alerted.split(",") and person.id != volunteer.id
+        ]
+        alerts = [
+            callbacks.Alert(p.id, runtime.open_phone(p), _first_language(runtime, p.languages))
+            for p in others
+        ]
+        runtime.callback_texts(TAKEN).enqueue(
+            session, callback=callback, alerts=alerts, round_="taken", now=now
+        )
     message = {"won": YOURS, "yours": YOURS, "taken": TAKEN, "unknown": UNKNOWN}[result]
-    return runtime.catalogs.translator(language)(message, code=code)
+    return t(message, code=code)
 
 
 def _first_language(runtime: Runtime, languages: tuple[str, ...]) -> str:
     spoken = [code for code in languages if code in runtime.catalogs.languages]
     return spoken[0] if spoken else runtime.settings.default_language
+
+
+def close_quiet_cases(runtime: Runtime) -> int:
+    """Close the text cases nobody wrote in for a while; their sealed numbers go too."""
+    now = datetime.now(UTC)
+    idle = timedelta(minutes=runtime.settings.sms_case_idle_minutes)
+    with transaction(runtime.engine) as session:
+        quiet = relay.quiet(session, now=now, idle=idle)
+        for case in quiet:
+            _end_case(runtime, session, case, now, tell_texter=True)
+    return len(quiet)
