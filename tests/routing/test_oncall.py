@@ -647,10 +647,16 @@ REPEAT_FOR = st.one_of(
     st.none(), st.integers(0, 10).map(lambda n: n * WEEK), minutes(0, 10 * 7 * DAY_MINUTES)
 )
 COVER_WEEK = st.integers(-1, 1)
-COVER_START = quarter_hours(-4 * 6, 4 * 30)
+COVER_START = st.one_of(
+    st.integers(-6, 30).map(lambda h: timedelta(hours=h)), quarter_hours(-4 * 6, 4 * 30)
+)
 COVER_LENGTH = quarter_hours(1, 4 * 20)
 # A cover made "from now" carries microseconds; the hour index must count them.
-JITTER = st.one_of(st.just(timedelta(0)), st.integers(-999_999, 999_999).map(lambda n: n * TICK))
+JITTER = st.one_of(
+    st.just(timedelta(0)),
+    st.integers(1, 999_999).map(lambda n: n * TICK),
+    st.integers(1, 999_999).map(lambda n: -n * TICK),
+)
 HORIZONS = st.sampled_from([timedelta(days=8), timedelta(days=2), timedelta(hours=30)])
 FAR = minutes(10 * DAY_MINUTES, 8 * 7 * DAY_MINUTES)
 

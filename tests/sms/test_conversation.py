@@ -60,7 +60,7 @@ def test_keywords_match_in_any_case_and_without_accents(raw: str, normal: str) -
 def test_a_stranger_gets_the_language_menu_and_a_digit_chooses(
     client: TestClient, engine: Engine
 ) -> None:
-    menu = text(client, "hi")
+    menu = text(client, "is anyone there")
     assert menu[:2] == ["For English, reply 1.", "Para español, responda 2."]
     assert len(menu) == 9
     chosen = text(client, "2")
@@ -144,7 +144,7 @@ def test_delete_erases_what_is_held_under_the_number_and_confirms_once(
     assert rows(engine, CallerPreference) == 0
     assert rows(engine, SmsInbound) == 1  # only the delete request itself, to answer retries
     # Forgotten: the next text gets the language menu again.
-    assert text(client, "hola")[0] == "For English, reply 1."
+    assert text(client, "??")[0] == "For English, reply 1."
 
 
 def test_urgent_words_and_pictures_get_the_menu_that_says_to_call(client: TestClient) -> None:
@@ -162,3 +162,21 @@ def test_urgent_words_and_pictures_get_the_menu_that_says_to_call(client: TestCl
     reply = signed_post(client, "/twilio/sms", form)
     assert reply.status_code == 200
     assert "For English, reply 1." in reply.text
+
+
+@pytest.mark.parametrize(
+    ("greeting", "start"),
+    [
+        ("Hola", "Línea de emergencia de inmigración"),
+        ("bonjour", "Ligne d'urgence"),
+        ("привет", None),
+        ("Kumusta", None),
+    ],
+)
+def test_a_greeting_in_a_language_answers_in_it(
+    client: TestClient, greeting: str, start: str | None
+) -> None:
+    reply = text(client, greeting)
+    assert len(reply) == 1, "the menu in that language, not the language menu"
+    if start is not None:
+        assert reply[0].startswith(start)

@@ -12,7 +12,17 @@ from babel import Locale, UnknownLocaleError
 from hotline.errors import CatalogError
 
 REGISTRY_FILE = "language.toml"
-KEYWORD_KINDS = ("stop", "start", "help", "rights", "urgent", "resources", "language", "delete")
+KEYWORD_KINDS = (
+    "stop",
+    "start",
+    "help",
+    "rights",
+    "urgent",
+    "resources",
+    "language",
+    "delete",
+    "greeting",
+)
 
 
 @dataclass(frozen=True, slots=True)
