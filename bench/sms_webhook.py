@@ -50,6 +50,9 @@ MESSAGE_TAG = "<Message>"
 
 CONNECTIONS = 32
 THREADS = 2
+# wrk leaves answers slower than its timeout (2 s by default) out of the latency
+# figures and counts them as errors; a slow server must show in p99 instead.
+WRK_TIMEOUT_SECONDS = 10
 WARMUP_SECONDS = 3
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -60,7 +63,7 @@ MAX_ROUNDS = 10
 # Signed requests per wrk run: at least POOL_MIN, else what the warm-up's pace would
 # send in a run with POOL_MARGIN to spare, never more than POOL_MAX (memory in wrk).
 POOL_MIN = 20_000
-POOL_MARGIN = 1.5
+POOL_MARGIN = 3.0
 POOL_MAX = 250_000
 CHECK_REQUESTS = 5
 # Below this share of answers with a <Message>, the figures measure some other path.
@@ -194,6 +197,8 @@ class ServerReport:
     rss_after_mb: float = 0.0
     checks_before: str = ""
     checks_after: str = ""
+    # The server's last output, kept when a request under load failed.
+    log_tail: str = ""
 
     @property
     def rps(self) -> float:
@@ -547,6 +552,7 @@ def closing_connection(uri: str) -> Iterator[sqlite3.Connection]:
 
 def run_wrk(server: Server, script: Path, pool: int, seconds: int, *, latency: bool) -> WrkResult:
     argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+    argv += ["--timeout", f"{WRK_TIMEOUT_SECONDS}s"]
     if latency:
         argv.append("--latency")
     argv += ["-s", str(script), server.url]
@@ -635,7 +641,8 @@ def pool_size(warmup: WrkResult, seconds: int) -> int:
 class Measured:
     reports: dict[str, ServerReport]
     database: dict[str, int]
-    texts_made: int
+    # Texts the service answered: the checks, the warm-up and the timed runs.
+    service_answered: int
 
 
 def measure(args: argparse.Namespace, workdir: Path) -> Measured:
@@ -674,13 +681,14 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
                 settle(server)
                 reports[server.name].rss_after_mb = rss_mb(server.process.pid)
         for server in order:
-            reports[server.name].checks_after = check_answers(
-                server, texts[server.name], strict=False
-            )
+            report = reports[server.name]
+            report.checks_after = check_answers(server, texts[server.name], strict=False)
+            if report.non_2xx or report.http_errors or report.socket_errors:
+                report.log_tail = server.log_tail()
         settle(service)
         database = database_counts(service)
-        made = texts[SERVICE].made
-    return Measured(reports, database, made)
+    answered = 2 * CHECK_REQUESTS + warmups[SERVICE].answered + reports[SERVICE].answered
+    return Measured(reports, database, answered)
 
 
 def progress(message: str) -> None:
@@ -756,9 +764,10 @@ def report(args: argparse.Namespace, measured: Measured) -> list[Target]:
     database = measured.database
     if database:
         print(
-            f"service database: {database['sms_inbound']} rows in sms_inbound, "
+            f"service database: {database['sms_inbound']} rows in sms_inbound for "
+            f"{measured.service_answered} texts answered (checks and warm-up included), "
             f"{database['caller_preference']} in caller_preference "
-            f"({measured.texts_made} texts signed, {len(SENDERS)} sender numbers)"
+            f"({len(SENDERS)} sender numbers in turn)"
         )
     else:
         print("service database: could not be read")
@@ -804,6 +813,7 @@ def write_json(
             for item in (baseline, service)
         },
         "service_database": measured.database,
+        "service_answered": measured.service_answered,
         "ratio": round(service.rps / baseline.rps, 3),
         "targets": [asdict(t) for t in checked],
         "command": rerun_command(args),
@@ -854,6 +864,8 @@ def failures(measured: Measured) -> list[str]:
                 f"{item.name}: {item.non_2xx} non-2xx responses ({item.http_errors} of "
                 f"400 or more), {item.socket_errors} socket errors"
             )
+        if item.log_tail:
+            found.append(f"{item.name}'s last output:\n{item.log_tail}")
         if item.message_share < MIN_MESSAGE_SHARE:
             found.append(
                 f"{item.name}: only {item.message_share:.2%} of answers had a {MESSAGE_TAG}"

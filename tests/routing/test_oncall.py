@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -616,6 +616,12 @@ def quarter_hours(low: int, high: int) -> st.SearchStrategy[timedelta]:
     return st.integers(low, high).map(lambda q: timedelta(minutes=15 * q))
 
 
+def steps(low: int, high: int) -> st.SearchStrategy[timedelta]:
+    """Whole hours or quarter hours, from `low` to `high` quarter hours."""
+    hours = st.integers(-(-low // 4), high // 4).map(lambda h: timedelta(hours=h))
+    return st.one_of(hours, quarter_hours(low, high))
+
+
 def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
@@ -635,22 +641,22 @@ HOW_MANY_LANGUAGES = st.integers(0, len(LANGUAGES))
 AVAILABILITY = st.sampled_from(["on", "on", "off", "break"])
 BREAK_ENDS = minutes(-DAY_MINUTES, 3 * DAY_MINUTES)
 ACTIVE = st.sampled_from([True, True, True, False])
-# Shifts and covers start and end on quarter hours counted from the hour of `taken_at`,
-# so they often meet hour boundaries (where the index splits) and one another.
+# Shifts and covers start and end on whole or quarter hours counted from the hour of
+# `taken_at`, so they often meet hour boundaries (where the index splits) and one another.
 # Starts cluster in the days just after `taken_at`, so shifts overlap one another often;
 # weekly ones began up to eight weeks earlier and recur there.
 WEEKS_BACK = st.integers(0, 8).map(lambda n: -n * WEEK)
-SOON = quarter_hours(-4 * 24, 3 * 4 * 24)
-LATER = quarter_hours(-2 * 4 * 24, 9 * 4 * 24)
-SHIFT_LENGTH = quarter_hours(1, 4 * 30)
+SOON = steps(-4 * 24, 3 * 4 * 24)
+LATER = steps(-2 * 4 * 24, 9 * 4 * 24)
+SHIFT_LENGTH = steps(1, 4 * 30)
 REPEAT_FOR = st.one_of(
     st.none(), st.integers(0, 10).map(lambda n: n * WEEK), minutes(0, 10 * 7 * DAY_MINUTES)
 )
 COVER_WEEK = st.integers(-1, 1)
-COVER_START = st.one_of(
-    st.integers(-6, 30).map(lambda h: timedelta(hours=h)), quarter_hours(-4 * 6, 4 * 30)
-)
-COVER_LENGTH = quarter_hours(1, 4 * 20)
+COVER_START = steps(-4 * 6, 4 * 30)
+COVER_LENGTH = steps(1, 4 * 20)
+ON_TOP = st.booleans()
+INTO_EARLIER_COVER = steps(0, 4 * 8)
 # A cover made "from now" carries microseconds; the hour index must count them.
 JITTER = st.one_of(
     st.just(timedelta(0)),
@@ -719,14 +725,32 @@ def rosters(draw: st.DrawFn) -> Roster:
     shifts = [
         draw_shift(draw, id, volunteers, taken_at) for id in range(1, draw(st.integers(0, 6)) + 1)
     ]
-    covers = [
-        draw_cover(draw, id, pick(draw, shifts), volunteers, taken_at)
-        for id in range(1, (draw(st.integers(0, 5)) if shifts else 0) + 1)
-    ]
+    covers: list[CoverSpec] = []
+    for id in range(1, (draw(st.integers(0, 5)) if shifts else 0) + 1):
+        if len(covers) > 0 and draw(ON_TOP):
+            # A later cover over part of an earlier one: the most recent must stand.
+            under = pick(draw, covers)
+            starts_at = under.starts_at + draw(INTO_EARLIER_COVER)
+            on_top = cover(
+                id,
+                shift_id=under.shift_id,
+                volunteer_id=pick(draw, volunteers),
+                starts_at=starts_at,
+                ends_at=starts_at + draw(COVER_LENGTH),
+            )
+            covers.append(on_top)
+        else:
+            covers.append(draw_cover(draw, id, pick(draw, shifts), volunteers, taken_at))
     return Roster(tuple(people), tuple(shifts), tuple(covers), taken_at, draw(HORIZONS))
 
 
-def pick(draw: st.DrawFn, choices: Sequence[T]) -> T:
+class Draw(Protocol):
+    """What `st.composite` hands over and what `st.data()` offers: a way to draw."""
+
+    def __call__(self, strategy: st.SearchStrategy[T], label: Any = None) -> T: ...
+
+
+def pick(draw: Draw, choices: Sequence[T]) -> T:
     """One of `choices`: an index from a cached strategy, cheaper than a new sampled_from."""
     return choices[draw(st.integers(0, len(choices) - 1))]
 
@@ -736,14 +760,14 @@ POSITION = st.integers(0, 2**32 - 1)
 
 
 def draw_instants(
-    draw: st.DrawFn, roster: Roster, start: datetime, end: datetime, *, count: int = 1
+    draw: Draw, roster: Roster, start: datetime, end: datetime, *, count: int = 1
 ) -> list[datetime]:
     """Instants in [start, end): anywhere, or right at someone's coming or going."""
     edges = [t for t in roster.edges(until=end) if start <= t < end]
     span = (end - start) // TICK
     found = []
     for _ in range(count):
-        if edges and draw(AT_AN_EDGE):
+        if len(edges) > 0 and draw(AT_AN_EDGE):
             found.append(pick(draw, edges))
         else:
             found.append(start + (draw(POSITION) * span >> 32) * TICK)
@@ -894,6 +918,30 @@ def test_interval_ending_a_fraction_past_the_hour_is_indexed() -> None:
     ends_at = datetime(2026, 1, 13, 15, 0, 0, 500_000, tzinfo=UTC)
     roster = snapshot(shifts=[shift(starts_at=chicago(2026, 1, 13, 8), ends_at=ends_at)])
     assert ids(roster.on_call(datetime(2026, 1, 13, 15, 0, 0, 100_000, tzinfo=UTC))) == [1]
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (datetime(2026, 1, 13, 11, 0, 0, 499_999, tzinfo=UTC), [1]),
+        (datetime(2026, 1, 13, 11, 0, 0, 500_000, tzinfo=UTC), [2]),
+        (datetime(2026, 1, 13, 12, 30, tzinfo=UTC), [2]),
+        (datetime(2026, 1, 13, 13, 59, 59, 499_999, tzinfo=UTC), [2]),
+        (datetime(2026, 1, 13, 13, 59, 59, 500_000, tzinfo=UTC), [1]),
+    ],
+    ids=["before-cover", "cover-starts", "inside", "cover-ends-soon", "cover-ended"],
+)
+def test_cover_a_fraction_of_a_second_off_the_hours_is_indexed_exactly(
+    at: datetime, expected: list[int]
+) -> None:
+    # The cover touches hours 11 and 13 only in part: neither is all the volunteer's.
+    day = shift(starts_at=datetime(2026, 1, 13, 9, tzinfo=UTC))
+    lunch = cover(
+        starts_at=datetime(2026, 1, 13, 11, 0, 0, 500_000, tzinfo=UTC),
+        ends_at=datetime(2026, 1, 13, 13, 59, 59, 500_000, tzinfo=UTC),
+    )
+    roster = snapshot(shifts=[day], covers=[lunch])
+    assert ids(roster.on_call(at)) == expected
 
 
 def test_weekly_shift_starting_in_the_repeated_hour_first_occurs_as_entered() -> None:
