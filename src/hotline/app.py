@@ -42,6 +42,7 @@ from hotline.sms.flow import SmsHotline
 from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import close_quiet_cases
 from hotline.sms.router import routes as sms_routes
+from hotline.sms.service import SmsMemory
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
@@ -127,6 +128,7 @@ def build_runtime(
                 for code in catalogs.languages
             },
         ),
+        sms_memory=SmsMemory(),
         static_fallback=static_fallback,
     )
 
@@ -145,7 +147,15 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await to_thread.run_sync(runtime.preferences.refresh, runtime.engine)
         await to_thread.run_sync(runtime.roster.refresh)
+        await to_thread.run_sync(runtime.sms_memory.refresh, runtime.engine)
         tasks = [
+            asyncio.create_task(
+                _every(
+                    settings.preference_refresh_seconds,
+                    runtime.sms_memory.refresh,
+                    runtime.engine,
+                )
+            ),
             asyncio.create_task(_every(settings.roster_refresh_seconds, runtime.roster.refresh)),
             asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds)),
             asyncio.create_task(

@@ -28,6 +28,7 @@ from hotline.routing.escalation import Tier
 from hotline.routing.oncall import Person
 from hotline.routing.service import RosterCache, volunteer_phone_place
 from hotline.sms.flow import SmsHotline
+from hotline.sms.service import SmsMemory
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
 from hotline.telephony.webhooks import FORM_TYPE, parse_form
@@ -56,6 +57,7 @@ class Runtime:
     callbacks_enabled: bool
     callback_renderer: CallbackRenderer
     sms: SmsHotline
+    sms_memory: SmsMemory
     # The rights script as text messages, per language, split and numbered at start-up.
     rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.

@@ -65,6 +65,7 @@ def test_a_stranger_gets_the_language_menu_and_a_digit_chooses(
     assert len(menu) == 9
     chosen = text(client, "2")
     assert chosen[0].startswith("Línea de emergencia de inmigración. Responda DERECHOS")
+    runtime_of(client.app).recorder.flush()  # type: ignore[arg-type]
     assert rows(engine, CallerPreference) == 1
     # From now on the texter is answered in Spanish without a menu.
     assert text(client, "hola")[0].startswith("Línea de emergencia de inmigración")

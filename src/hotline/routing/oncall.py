@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 HOUR = 3600
@@ -205,6 +206,11 @@ class RosterSnapshot:
         for person in self.people.values():
             for code in person.languages:
                 self._speakers[code].add(person.id)
+
+    @cached_property
+    def phone_keys(self) -> frozenset[str]:
+        """Every volunteer's phone fingerprint: a text from one of them is theirs to answer."""
+        return frozenset(p.phone_key for p in self.people.values() if p.phone_key)
 
     def scheduled(self, at: datetime) -> set[int]:
         """The ids of everyone on a shift at `at`, whatever their availability."""

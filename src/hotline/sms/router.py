@@ -19,6 +19,7 @@ from hotline.callbacks.messages import TAKEN, UNKNOWN, YOURS
 from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
+from hotline.events.recorder import Write
 from hotline.i18n.languages import language_name
 from hotline.i18n.translator import Translator
 from hotline.models import SmsCase, Volunteer
@@ -43,11 +44,57 @@ async def incoming_message(request: Request) -> Response:
     conversation in their language, keywords first."""
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
+    answered = _from_memory(runtime, form)
+    if answered is not None:
+        return _xml(twiml.replies(answered))
     answer = await to_thread.run_sync(_from_volunteer, runtime, form)
     if answer is not None:
         return _xml(twiml.replies(answer))
     texts = await to_thread.run_sync(_converse, runtime, form)
     return _xml(twiml.replies(texts))
+
+
+def _from_memory(runtime: Runtime, form: dict[str, list[str]]) -> list[str] | None:
+    """Most texts (a menu, a keyword's answer) are answered from memory and their notes
+    spooled, so a texter never waits on the database. None: take the database path."""
+    memory = runtime.sms_memory
+    sender, sid = first(form, "From"), first(form, "MessageSid") or first(form, "SmsSid")
+    if not memory.ready or not sender or not sid or not MESSAGE_SID.fullmatch(sid):
+        return None
+    if not textable(sender):
+        return None
+    if runtime.vault.fingerprint(sender, purpose="volunteer") in runtime.roster.snapshot.phone_keys:
+        return None
+    keyring, now = runtime.keyring, datetime.now(UTC)
+    epochs = keyring.live_epochs(now)
+    keys = [keyring.pseudonym(sender, epoch=epoch) for epoch in epochs]
+    if any(key in memory.opted_out or key in memory.open_cases for key in keys):
+        return None
+    known = runtime.preferences.language(keys, now=now)
+    texter = flow.Texter(language=known if known in runtime.catalogs.languages else None)
+    inbound = flow.Inbound(first(form, "Body") or "", _count(first(form, "NumMedia")))
+    reply = flow.respond(texter, inbound, runtime.sms)
+    if reply.opt_out or reply.opt_in or reply.delete or reply.note == "sms.urgent":
+        return None
+    texts = [_render(runtime, text) for text in reply.texts]
+    if not memory.first_time(sid):
+        # A retried webhook: answered again, acted on once.
+        return texts if _may_answer(runtime, sender) else []
+    writes: list[Write] = [sms_service.ReceivedText(sid, keys[0], epochs[0], now)]
+    if reply.set_language is not None:
+        writes.append(Remember(keys[0], epochs[0], reply.set_language, now))
+        runtime.preferences.remember(keys[0], reply.set_language, now)
+    runtime.recorder.record(writes)
+    if not _may_answer(runtime, sender):
+        return []
+    if memory.count(keys[0], now) > runtime.settings.sms_reply_cap:
+        return []
+    return texts
+
+
+def _may_answer(runtime: Runtime, sender: str) -> bool:
+    """Numbers from outside the configured countries get no answer."""
+    return region_code_for_number(phonenumbers.parse(sender)) in runtime.settings.sms_countries
 
 
 def _xml(document: str) -> Response:
@@ -59,7 +106,6 @@ def _converse(runtime: Runtime, form: dict[str, list[str]]) -> list[str]:
     sender, sid = first(form, "From"), first(form, "MessageSid") or first(form, "SmsSid")
     if not sender or not sid or not MESSAGE_SID.fullmatch(sid) or not textable(sender):
         return []
-    settings = runtime.settings
     keyring, now = runtime.keyring, datetime.now(UTC)
     epochs = keyring.live_epochs(now)
     keys = [keyring.pseudonym(sender, epoch=epoch) for epoch in epochs]
@@ -70,7 +116,7 @@ def _converse(runtime: Runtime, form: dict[str, list[str]]) -> list[str]:
     except IntegrityError:
         # The same text at the same moment from a retried webhook: answer, do nothing.
         reply, flooded = _step(runtime, sid, keys, epochs, inbound, now, parties, act=False)
-    if region_code_for_number(phonenumbers.parse(sender)) not in settings.sms_countries:
+    if not _may_answer(runtime, sender):
         return []
     if flooded and not (reply.opt_out or reply.opt_in):
         return []
@@ -123,10 +169,14 @@ def _act(
     """Remember or forget what the reply says to, once per text; relay to a volunteer.
     Returns the reply to send, which a relayed conversation may replace."""
     case = relay.open_case_of(session, keys=keys)
+    memory = runtime.sms_memory
+    memory.first_time(sid)
     if reply.opt_out:
         sms_service.opt_out(session, keys=keys, epochs=epochs, at=now)
+        memory.opted_out.update(keys)
     if reply.opt_in:
         sms_service.opt_in(session, keys=keys)
+        memory.opted_out.difference_update(keys)
     if reply.delete:
         if case is not None:
             _end_case(runtime, session, case, now, tell_texter=False)
@@ -158,6 +208,7 @@ def _act(
     if case is not None or reply.note == "sms.urgent":
         if case is None and lang in runtime.catalogs.languages and parties[1]:
             _open_case(runtime, session, keys[0], lang, inbound.body, now, parties)
+            memory.open_cases.add(keys[0])
         language = lang if lang in runtime.catalogs.languages else runtime.settings.default_language
         return flow.Reply((flow.Text(messages.CASE_OPENED, language),), note="sms.case")
     return reply
@@ -231,6 +282,7 @@ def _end_case(
             expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
         )
     relay.close(session, case=case, now=now)
+    runtime.sms_memory.open_cases.discard(case.texter_key)
 
 
 def _render(runtime: Runtime, text: flow.Text) -> str:

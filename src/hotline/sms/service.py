@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import Engine, delete, func
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from hotline.models import CallerPreference, CallEvent, OptOut, OutboxMessage, SmsInbound
+from hotline.models import (
+    CallerPreference,
+    CallEvent,
+    OptOut,
+    OutboxMessage,
+    SmsCase,
+    SmsInbound,
+)
+
+OPEN_CASES = ("waiting", "claimed")
 
 
 def seen(session: Session, *, message_sid: str) -> bool:
@@ -98,3 +111,78 @@ def purge_received(session: Session, *, before: datetime) -> int:
 
 
 FLOOD_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedText:
+    """Write: a text was received (answered from memory); the spool records it."""
+
+    message_sid: str
+    contact_key: str
+    key_epoch: int
+    at: datetime
+
+    def apply(self, session: Session) -> None:
+        receive(
+            session,
+            message_sid=self.message_sid,
+            contact_key=self.contact_key,
+            key_epoch=self.key_epoch,
+            at=self.at,
+        )
+
+
+class SmsMemory:
+    """What most texts can be answered from without waiting on the database: who opted
+    out, who has an open case, which texts were just seen, how many each number sent.
+
+    Loaded at start-up and refreshed in the background; the texts that change any of it
+    (opt-outs, deletes, urgent help, relays) take the database path and update it here.
+    """
+
+    MAX_SIDS = 200_000
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.opted_out: set[str] = set()
+        self.open_cases: set[str] = set()
+        self._sids: OrderedDict[str, None] = OrderedDict()
+        self._sent: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self, engine: Engine) -> bool:
+        """Read opt-outs and open cases again; keep what we have if the read fails."""
+        try:
+            with Session(engine) as session:
+                opted = set(session.exec(select(OptOut.contact_key)).all())
+                cases = set(
+                    session.exec(
+                        select(SmsCase.texter_key).where(col(SmsCase.status).in_(OPEN_CASES))
+                    ).all()
+                )
+        except SQLAlchemyError:
+            return False
+        with self._lock:
+            self.opted_out, self.open_cases, self.ready = opted, cases, True
+        return True
+
+    def first_time(self, message_sid: str) -> bool:
+        """True the first time this process sees `message_sid`."""
+        with self._lock:
+            if message_sid in self._sids:
+                return False
+            self._sids[message_sid] = None
+            if len(self._sids) > self.MAX_SIDS:
+                self._sids.popitem(last=False)
+            return True
+
+    def count(self, key: str, now: datetime) -> int:
+        """Texts from `key` in the flood window, this one included."""
+        with self._lock:
+            sent = self._sent.setdefault(key, deque())
+            sent.append(now)
+            while sent and sent[0] < now - FLOOD_WINDOW:
+                sent.popleft()
+            if len(self._sent) > self.MAX_SIDS:
+                self._sent = {k: v for k, v in self._sent.items() if v}
+            return len(sent)
