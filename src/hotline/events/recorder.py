@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from anyio import to_thread
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, Table, insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
@@ -99,14 +99,23 @@ class Recorder:
         return written
 
     def _apply(self, batch: list[Write]) -> None:
+        # Plain inserts (call events, texts received: most of what webhooks write) go
+        # in one multi-row statement per table; other writes apply one by one.
+        bulk: dict[Table, list[dict[str, object]]] = {}
         events = [_row(write) for write in batch if isinstance(write, PendingEvent)]
+        if events:
+            bulk[CallEvent.__table__] = events  # type: ignore[attr-defined]
         with Session(self._engine) as session:
-            if events:
-                # One multi-row insert: events are most of what webhooks write.
-                session.execute(insert(CallEvent), events)
             for write in batch:
-                if not isinstance(write, PendingEvent):
+                if isinstance(write, PendingEvent):
+                    continue
+                table = getattr(write, "bulk_table", None)
+                if table is not None:
+                    bulk.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
+                else:
                     write.apply(session)
+            for table, rows in bulk.items():
+                session.execute(insert(table), rows)
             session.commit()
 
     def _apply_one_by_one(self, batch: list[Write]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from hotline.i18n.languages import Language
 from hotline.i18n.translator import Msg
@@ -83,19 +84,26 @@ class SmsHotline:
     # Per language: the local resources, one line each, ready to send.
     resources: Mapping[str, Sequence[str]]
 
+    @cached_property
+    def _index(self) -> dict[str, list[tuple[str, str]]]:
+        """Every keyword, normalized, to the (kind, language) pairs it means."""
+        index: dict[str, list[tuple[str, str]]] = {}
+        for code, language in self.languages.items():
+            for kind, words in language.keywords:
+                for word in words:
+                    index.setdefault(normalize(word), []).append((kind, code))
+        return index
+
     def keyword(self, text: str, prefer: str | None) -> tuple[str, str] | None:
         """(kind, language) of a message that is exactly a keyword, the texter's
         language winning where languages share a word."""
-        word = normalize(text)
-        if not word:
+        meanings = self._index.get(normalize(text))
+        if not meanings:
             return None
-        order = [prefer] if prefer is not None and prefer in self.languages else []
-        order += [code for code in self.languages if code != prefer]
-        for code in order:
-            for kind, words in self.languages[code].keywords:
-                if word in (normalize(w) for w in words):
-                    return kind, code
-        return None
+        for kind, code in meanings:
+            if code == prefer:
+                return kind, code
+        return meanings[0]
 
     def first_word(self, lang: str, kind: str) -> str:
         words = self.languages[lang].words(kind) or self.languages[self.default_language].words(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import phonenumbers
 from anyio import to_thread
-from phonenumbers import region_code_for_number
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.requests import Request
@@ -27,7 +25,7 @@ from hotline.outbox.service import StatusReport
 from hotline.routing.service import aware, person
 from hotline.sms import flow, messages, relay, twiml
 from hotline.sms import service as sms_service
-from hotline.telephony.numbers import textable
+from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import first, parse_query
 
 SMS_PATH = "/twilio/sms"
@@ -94,7 +92,7 @@ def _from_memory(runtime: Runtime, form: dict[str, list[str]]) -> list[str] | No
 
 def _may_answer(runtime: Runtime, sender: str) -> bool:
     """Numbers from outside the configured countries get no answer."""
-    return region_code_for_number(phonenumbers.parse(sender)) in runtime.settings.sms_countries
+    return region(sender) in runtime.settings.sms_countries
 
 
 def _xml(document: str) -> Response:

@@ -7,8 +7,9 @@ from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, Table, delete, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -121,6 +122,17 @@ class ReceivedText:
     contact_key: str
     key_epoch: int
     at: datetime
+
+    # The spool inserts these many at a time.
+    bulk_table: ClassVar[Table] = SmsInbound.__table__  # type: ignore[attr-defined]
+
+    def bulk_row(self) -> dict[str, object]:
+        return {
+            "message_sid": self.message_sid,
+            "contact_key": self.contact_key,
+            "key_epoch": self.key_epoch,
+            "received_at": self.at,
+        }
 
     def apply(self, session: Session) -> None:
         receive(
