@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     resources_file: Path | None = None
     pseudonym_epoch_days: int = Field(default=30, ge=1)
     remember_language_days: int = Field(default=30, ge=0)
-    event_flush_seconds: float = Field(default=0.5, gt=0)
+    event_flush_seconds: float = Field(default=0.2, gt=0)
     preference_refresh_seconds: float = Field(default=5.0, gt=0)
     sms_rate_per_second: float | None = Field(default=1.0, gt=0)
     sms_expiry_minutes: int = Field(default=60, ge=1)

@@ -12,8 +12,9 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,17 @@ class Remember:
     key_epoch: int
     language: str
     at: datetime
+
+    # The spool writes these many at a time, the newest choice of each caller winning.
+    upsert_table: ClassVar[Table] = CallerPreference.__table__  # type: ignore[attr-defined]
+
+    def bulk_row(self) -> dict[str, object]:
+        return {
+            "caller_key": self.caller_key,
+            "key_epoch": self.key_epoch,
+            "language": self.language,
+            "updated_at": self.at,
+        }
 
     def apply(self, session: Session) -> None:
         row = session.get(CallerPreference, self.caller_key)

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from anyio import to_thread
 from sqlalchemy import Engine, Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
@@ -106,8 +107,13 @@ class Recorder:
         if events:
             bulk[CallEvent.__table__] = events  # type: ignore[attr-defined]
         with Session(self._engine) as session:
+            upserts: dict[Table, list[dict[str, object]]] = {}
             for write in batch:
                 if isinstance(write, PendingEvent):
+                    continue
+                table = getattr(write, "upsert_table", None)
+                if table is not None:
+                    upserts.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
                     continue
                 table = getattr(write, "bulk_table", None)
                 if table is not None:
@@ -116,7 +122,23 @@ class Recorder:
                     write.apply(session)
             for table, rows in bulk.items():
                 session.execute(insert(table), rows)
+            for table, rows in upserts.items():
+                self._upsert(session, table, rows)
             session.commit()
+
+    def _upsert(self, session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+        """Insert `rows`, the newest of each key winning over what is there already."""
+        latest: dict[object, dict[str, object]] = {}
+        key = table.primary_key.columns.keys()[0]
+        for row in rows:
+            latest[row[key]] = row
+        dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
+        statement = dialect.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[key],
+            set_={name: statement.excluded[name] for name in rows[0] if name != key},
+        )
+        session.execute(statement, list(latest.values()))
 
     def _apply_one_by_one(self, batch: list[Write]) -> None:
         for write in batch:
