@@ -8,7 +8,7 @@ PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/hotline.po)
 MO := $(PO:.po=.mo)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test check lint typecheck imports migrations catalogs-check pytest bench clean
+.PHONY: run test check lint typecheck imports migrations catalogs-check pytest bench bench-all clean
 
 run: $(STAMP) $(MO) ## set up and run the service on its embedded defaults
 	$(BIN)/hotline serve
@@ -47,8 +47,14 @@ pytest: $(STAMP) $(MO)
 	HOTLINE_TEST_POSTGRES_URL="$${HOTLINE_TEST_POSTGRES_URL:-$$(scripts/postgres-for-tests)}" \
 		$(BIN)/pytest -n 2 -q
 
-bench: $(STAMP) $(MO) ## load benchmark against a baseline (needs wrk)
+bench: $(STAMP) $(MO) ## the voice webhook under load against a baseline (needs wrk)
 	$(BIN)/python bench/voice_webhook.py
+
+bench-all: bench ## every benchmark (needs wrk, espeak-ng, sox)
+	$(BIN)/python bench/sms_webhook.py
+	$(BIN)/python bench/outbox_drain.py
+	$(BIN)/python bench/urgent_path.py
+	$(BIN)/python bench/oncall_lookup.py
 
 clean:
 	rm -rf $(VENV) var $(MO)
