@@ -15,53 +15,30 @@ standard library into the same FormData; FORM_PARSER says which one is in use.
 
 from __future__ import annotations
 
-import os
-from importlib.util import find_spec
-from urllib.parse import parse_qsl
-
-from fastapi import FastAPI, Request, Response
-from starlette.datastructures import FormData, UploadFile
-from twilio.request_validator import RequestValidator
+from fastapi import Request, Response
 from twilio.twiml.voice_response import VoiceResponse
+
+from bench.harness import FORM_PARSER, baseline_app, required_env, signature_guard
 
 VOICE_PATH = "/twilio/voice"
 LANGUAGE_PATH = "/twilio/voice/language"
 
-HAS_MULTIPART = find_spec("python_multipart") is not None
-FORM_PARSER = "python-multipart" if HAS_MULTIPART else "urllib.parse.parse_qsl"
+__all__ = ["FORM_PARSER", "app"]
 
 
-def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise RuntimeError(f"{name} must be set for the baseline app")
-    return value
+TOKEN = required_env("BASELINE_TOKEN")
+PUBLIC_URL = required_env("BASELINE_PUBLIC_URL").rstrip("/")
 
-
-TOKEN = _required("BASELINE_TOKEN")
-PUBLIC_URL = _required("BASELINE_PUBLIC_URL").rstrip("/")
-
-app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-
-
-async def _form(request: Request) -> FormData:
-    if HAS_MULTIPART:
-        return await request.form()
-    body = (await request.body()).decode("utf-8", "replace")
-    fields: list[tuple[str, str | UploadFile]] = list(parse_qsl(body, keep_blank_values=True))
-    return FormData(fields)
+app = baseline_app()
+reject_unsigned = signature_guard(TOKEN, PUBLIC_URL)
 
 
 @app.post(VOICE_PATH)
 async def voice(request: Request) -> Response:
     """Answer a new call with a two-language menu, if Twilio signed the request."""
-    form = await _form(request)
-    url = PUBLIC_URL + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not RequestValidator(TOKEN).validate(url, form, signature):
-        return Response("invalid signature", status_code=403, media_type="text/plain")
+    rejection = await reject_unsigned(request)
+    if rejection is not None:
+        return rejection
 
     response = VoiceResponse()
     gather = response.gather(

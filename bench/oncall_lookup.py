@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import os
 import platform
 import random
-import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +26,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hotline.routing.oncall import CoverSpec, Person, RosterSnapshot, ShiftSpec, occurrences
+
+if __package__ in (None, ""):  # run as a script: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MISS,
+    BenchError,
+    Target,
+    add_output_options,
+    bounded,
+    print_targets,
+    rerun_line,
+    write_document,
+)
 
 CODES = ("en", "es", "zh", "pl", "ar", "uk", "ru", "fr", "ht", "tl")
 TIMEZONE = ZoneInfo("America/Chicago")
@@ -57,14 +71,6 @@ DEADLINE_CHECK_EVERY = 256
 # The project's target for one lookup.
 TARGET_SECONDS = 0.001
 
-EXIT_MISS = 1
-EXIT_FAILED = 2
-EXIT_INTERRUPTED = 130
-
-
-class BenchError(Exception):
-    """The roster could not be generated as asked."""
-
 
 @dataclass(frozen=True, slots=True)
 class Roster:
@@ -86,13 +92,6 @@ class Timing:
     mean_result: float
     full_collections: int
     collection_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    label: str
-    met: bool
-    figure: str
 
 
 # --- the roster --------------------------------------------------------------------------
@@ -329,9 +328,7 @@ def targets(results: Results) -> list[Target]:
 
 
 def rerun_command(args: argparse.Namespace) -> str:
-    argv = [
-        ".venv/bin/python",
-        "bench/oncall_lookup.py",
+    options = [
         "--volunteers",
         str(args.volunteers),
         "--shifts",
@@ -345,11 +342,7 @@ def rerun_command(args: argparse.Namespace) -> str:
         "--seed",
         str(args.seed),
     ]
-    if args.json:
-        argv += ["--json", str(args.json)]
-    if args.strict:
-        argv.append("--strict")
-    return shlex.join(argv)
+    return rerun_line("oncall_lookup.py", options, args)
 
 
 def report(args: argparse.Namespace, results: Results, elapsed: float) -> list[Target]:
@@ -394,10 +387,8 @@ def report(args: argparse.Namespace, results: Results, elapsed: float) -> list[T
     short = [t for t in [*results.lookups, results.gaps] if t.calls < planned(args, t.name)]
     for timing in short:
         print(f"{timing.name}: stopped after {timing.calls} calls at the time budget")
-    print("targets:")
     checked = targets(results)
-    for target in checked:
-        print(f"  {'PASS' if target.met else 'MISS'}  {target.label}: {target.figure}")
+    print_targets(checked)
     print(f"total run time {elapsed:.1f} s")
     print(f"rerun: {rerun_command(args)}")
     return checked
@@ -426,17 +417,7 @@ def write_json(
         "targets": [asdict(t) for t in checked],
         "command": rerun_command(args),
     }
-    path.write_text(json.dumps(document, indent=2) + "\n")
-
-
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
+    write_document(path, document)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -453,8 +434,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--gaps-runs", type=bounded(1, 50), default=10, help="timed gaps() calls (default 10)"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated roster")
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    add_output_options(parser)
     return parser.parse_args(argv)
 
 

@@ -18,7 +18,6 @@ import os
 import platform
 import queue
 import secrets
-import shlex
 import signal
 import socket
 import sqlite3
@@ -27,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -58,8 +57,25 @@ from hotline.simulator.standin import StandinRecord, create_standin
 from hotline.telephony.gateway import Gateway, Sent
 from hotline.telephony.twilio_gateway import TwilioGateway
 
-REPO = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
+if __package__ in (None, ""):  # run as a script: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MISS,
+    HOST,
+    REPO,
+    BenchError,
+    Target,
+    add_output_options,
+    bounded,
+    print_targets,
+    progress,
+    rerun_line,
+    write_document,
+)
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 POSTGRES_SCRIPT = REPO / "scripts" / "postgres-for-tests"
 
@@ -93,15 +109,7 @@ MAX_PACED_SECONDS = 300.0
 TARGET_SHORTFALL = 0.05
 JITTER_ALLOWANCE = 0.01
 
-EXIT_MISS = 1
-EXIT_FAILED = 2
-EXIT_INTERRUPTED = 130
-
 QUIET_LOGGERS = ("hotline", "twilio", "uvicorn", "sqlalchemy", "alembic", "httpx", "httpcore")
-
-
-class BenchError(Exception):
-    """The benchmark could not be set up."""
 
 
 class WorkerFailure(Exception):
@@ -187,13 +195,6 @@ def pace_window(rate: float) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    label: str
-    met: bool
-    figure: str
-
-
-@dataclass(frozen=True, slots=True)
 class WorkerJob:
     """Everything a dispatcher process needs; it builds its own engine and gateway."""
 
@@ -227,10 +228,6 @@ def quiet_logs() -> None:
     """WARNING and above only, so the output stays readable (no numbers are logged)."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def progress(message: str) -> None:
-    print(f"  .. {message}", file=sys.stderr, flush=True)
 
 
 # --- the stand-in, in its own process ------------------------------------------------------
@@ -832,9 +829,7 @@ def _figure(value: float | None, unit: str = "", digits: int = 2) -> str:
 
 
 def rerun_command(args: argparse.Namespace) -> str:
-    argv = [
-        ".venv/bin/python",
-        "bench/outbox_drain.py",
+    options = [
         "--messages",
         str(args.messages),
         "--paced-messages",
@@ -843,12 +838,8 @@ def rerun_command(args: argparse.Namespace) -> str:
         f"{args.rate:g}",
     ]
     if args.skip_postgres:
-        argv.append("--skip-postgres")
-    if args.json:
-        argv += ["--json", str(args.json)]
-    if args.strict:
-        argv.append("--strict")
-    return shlex.join(argv)
+        options.append("--skip-postgres")
+    return rerun_line("outbox_drain.py", options, args)
 
 
 def report(
@@ -890,10 +881,8 @@ def report(
             f"{result.case.label}: {result.gateway_errors} sends failed and were retried, "
             f"{result.refused} refused by the stand-in"
         )
-    print("targets:")
     checked = targets(results, args.rate)
-    for target in checked:
-        print(f"  {'PASS' if target.met else 'MISS'}  {target.label}: {target.figure}")
+    print_targets(checked)
     for result in results:
         for problem in result.problems:
             print(f"FAILED {result.case.label}: {problem}")
@@ -940,17 +929,7 @@ def write_json(
         "targets": [asdict(t) for t in checked],
         "command": rerun_command(args),
     }
-    path.write_text(json.dumps(document, indent=2) + "\n")
-
-
-def bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        value = kind(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}")
-        return value
-
-    return parse
+    write_document(path, document)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -959,19 +938,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--messages",
-        type=bounded(int, 1, MAX_MESSAGES),
+        type=bounded(1, MAX_MESSAGES, int),
         default=2000,
         help="messages per unpaced case (default 2000)",
     )
     parser.add_argument(
         "--paced-messages",
-        type=bounded(int, 2, MAX_PACED_MESSAGES),
+        type=bounded(2, MAX_PACED_MESSAGES, int),
         default=100,
         help="messages per paced case (default 100)",
     )
     parser.add_argument(
         "--rate",
-        type=bounded(float, 0.5, 200),
+        type=bounded(0.5, 200, float),
         default=10.0,
         help="rate_per_second for the paced cases (default 10)",
     )
@@ -981,8 +960,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="server for the temporary database (default: HOTLINE_TEST_POSTGRES_URL, "
         "else scripts/postgres-for-tests)",
     )
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    add_output_options(parser)
     args = parser.parse_args(argv)
     if args.paced_messages / args.rate > MAX_PACED_SECONDS:
         parser.error(f"--paced-messages / --rate must be at most {MAX_PACED_SECONDS:.0f} s")

@@ -12,39 +12,56 @@ See bench/README.md. It is a report, not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
-import re
 import secrets
-import shlex
 import shutil
 import signal
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from importlib.util import find_spec
 from pathlib import Path
-from types import FrameType
-from typing import IO, Any
 from urllib.parse import urlencode
 
 import httpx
 from twilio.request_validator import RequestValidator
 
-REPO = Path(__file__).resolve().parents[1]
-VENV_BIN = REPO / ".venv" / "bin"
-HOST = "127.0.0.1"
+if __package__ in (None, ""):  # run as a script: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    BASELINE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MISS,
+    FORM_PARSER,
+    FORM_TYPE,
+    SERVICE,
+    BenchError,
+    Server,
+    ServerRounds,
+    Target,
+    add_output_options,
+    bounded,
+    lua_string,
+    print_targets,
+    progress,
+    raise_interrupt,
+    rerun_line,
+    rss_mb,
+    run_wrk,
+    servers,
+    settle,
+    write_document,
+    wrk_figures,
+    wrk_version,
+)
+
 SMS_PATH = "/twilio/sms"
-FORM_TYPE = "application/x-www-form-urlencoded"
 KEYWORD = "INFO"
 MESSAGE_TAG = "<Message>"
 
@@ -54,9 +71,6 @@ THREADS = 2
 # figures and counts them as errors; a slow server must show in p99 instead.
 WRK_TIMEOUT_SECONDS = 10
 WARMUP_SECONDS = 3
-START_TIMEOUT_SECONDS = 30.0
-STOP_TIMEOUT_SECONDS = 10.0
-SETTLE_TIMEOUT_SECONDS = 5.0
 MAX_DURATION_SECONDS = 300
 MAX_ROUNDS = 10
 
@@ -84,19 +98,6 @@ BACKUP = "+13125550111"
 # Senders: +1312555xxxx, minus the 555-01xx block (the hotline's and the demo
 # volunteers' numbers live there; a volunteer's text takes another path).
 SENDERS = tuple(f"+1312555{n:04d}" for n in range(10_000) if not 100 <= n < 200)
-
-BASELINE_FORM_PARSER = (
-    "python-multipart" if find_spec("python_multipart") is not None else "urllib.parse.parse_qsl"
-)
-
-EXIT_MISS = 1
-EXIT_FAILED = 2
-EXIT_INTERRUPTED = 130
-
-BASELINE = "baseline"
-SERVICE = "service"
-
-RESULT_RE = re.compile(r"^RESULT (?P<fields>.*)$", re.MULTILINE)
 
 # Each wrk thread loads every THREADS-th line of the pool ("signature<TAB>body"),
 # formats the requests once, and sends them in turn. `response` counts what came back.
@@ -162,10 +163,6 @@ end
 """
 
 
-class BenchError(Exception):
-    """The benchmark could not produce trustworthy figures."""
-
-
 @dataclass(frozen=True, slots=True)
 class WrkResult:
     """One wrk run, as its done() hook reported it."""
@@ -188,37 +185,14 @@ class WrkResult:
 
 
 @dataclass(slots=True)
-class ServerReport:
+class ServerReport(ServerRounds):
     """Everything measured for one server."""
 
-    name: str
     rounds: list[WrkResult] = field(default_factory=list)
-    rss_idle_mb: float = 0.0
-    rss_after_mb: float = 0.0
     checks_before: str = ""
     checks_after: str = ""
     # The server's last output, kept when a request under load failed.
     log_tail: str = ""
-
-    @property
-    def rps(self) -> float:
-        return statistics.median(r.rps for r in self.rounds)
-
-    @property
-    def p50_ms(self) -> float:
-        return statistics.median(r.p50_ms for r in self.rounds)
-
-    @property
-    def p99_ms(self) -> float:
-        return statistics.median(r.p99_ms for r in self.rounds)
-
-    @property
-    def socket_errors(self) -> int:
-        return sum(r.socket_errors for r in self.rounds)
-
-    @property
-    def http_errors(self) -> int:
-        return sum(r.http_errors for r in self.rounds)
 
     @property
     def answered(self) -> int:
@@ -236,39 +210,6 @@ class ServerReport:
     @property
     def reused(self) -> int:
         return sum(r.reused for r in self.rounds)
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    label: str
-    met: bool
-    figure: str
-
-
-@dataclass
-class Server:
-    """A server process we started, and where its output goes."""
-
-    name: str
-    port: int
-    public_url: str
-    token: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    log_file: IO[bytes]
-    data_dir: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}{SMS_PATH}"
-
-    def log_tail(self, lines: int = 20) -> str:
-        self.log_file.flush()
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 # --- the requests ------------------------------------------------------------------------
@@ -330,13 +271,6 @@ class Texts:
         return path
 
 
-def lua_string(value: str) -> str:
-    """A Lua string literal; the values here are printable ASCII by construction."""
-    if not value.isascii() or not value.isprintable():
-        raise BenchError("wrk script values must be printable ASCII")
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def write_wrk_script(path: Path, pool: Path) -> Path:
     path.write_text(
         LUA_TEMPLATE.format(
@@ -377,144 +311,7 @@ def check_answers(server: Server, texts: Texts, *, strict: bool) -> str:
     return f"{good}/{CHECK_REQUESTS}"
 
 
-# --- processes ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_environment() -> dict[str, str]:
-    """The caller's environment minus anything that would reconfigure either server."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("HOTLINE_", "TWILIO_", "BASELINE_"))
-    }
-
-
-def start(name: str, argv: list[str], env: dict[str, str], workdir: Path, **kw: Any) -> Server:
-    log_path = workdir / f"{name}.log"
-    log_file = log_path.open("wb")
-    process = subprocess.Popen(
-        argv,
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        # Its own session: Ctrl-C reaches us, and we stop the servers ourselves.
-        start_new_session=True,
-    )
-    return Server(name=name, process=process, log_path=log_path, log_file=log_file, **kw)
-
-
-def start_service(token: str, workdir: Path) -> Server:
-    port = free_port()
-    public_url = f"http://{HOST}:{port}"
-    data_dir = workdir / "service-data"
-    data_dir.mkdir()
-    env = clean_environment() | {
-        "HOTLINE_DATA_DIR": str(data_dir),
-        "TWILIO_AUTH_TOKEN": token,
-        "HOTLINE_SECRET_KEY": secrets.token_hex(20),
-        "HOTLINE_PUBLIC_URL": public_url,
-        "HOTLINE_BACKUP_NUMBER": BACKUP,
-        "HOTLINE_LOG_LEVEL": "WARNING",
-        "HOTLINE_SMS_REPLY_CAP": str(SMS_REPLY_CAP),
-    }
-    argv = [str(VENV_BIN / "hotline"), "serve", "--host", HOST, "--port", str(port)]
-    return start(
-        SERVICE,
-        argv,
-        env,
-        workdir,
-        port=port,
-        public_url=public_url,
-        token=token,
-        data_dir=data_dir,
-    )
-
-
-def start_baseline(token: str, workdir: Path) -> Server:
-    port = free_port()
-    public_url = f"http://{HOST}:{port}"
-    env = clean_environment() | {"BASELINE_TOKEN": token, "BASELINE_PUBLIC_URL": public_url}
-    argv = [
-        str(VENV_BIN / "python"),
-        "-m",
-        "uvicorn",
-        "bench.sms_baseline_app:app",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    return start(BASELINE, argv, env, workdir, port=port, public_url=public_url, token=token)
-
-
-def wait_ready(server: Server, probe: Callable[[httpx.Client], bool]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    with httpx.Client(timeout=2) as client:
-        while time.monotonic() < deadline:
-            code = server.process.poll()
-            if code is not None:
-                raise BenchError(
-                    f"{server.name} exited with status {code} before it was ready; "
-                    f"its last output:\n{server.log_tail()}"
-                )
-            with suppress(httpx.HTTPError):
-                if probe(client):
-                    return
-            time.sleep(0.2)
-    raise BenchError(
-        f"{server.name} did not come up on {HOST}:{server.port} within "
-        f"{START_TIMEOUT_SECONDS:.0f} s; its last output:\n{server.log_tail()}"
-    )
-
-
-def stop(server: Server) -> None:
-    process = server.process
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    server.log_file.close()
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of `pid` in MB (MiB, as the kernel counts kB)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise BenchError(f"no VmRSS for process {pid}")
-
-
-def cpu_ticks(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def settle(server: Server) -> None:
-    """Wait (bounded) until the server stops using CPU, e.g. flushing its event buffer."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
-    before = cpu_ticks(server.process.pid)
-    while time.monotonic() < deadline:
-        time.sleep(0.25)
-        after = cpu_ticks(server.process.pid)
-        if after - before <= 1:
-            return
-        before = after
+# --- the service's database ---------------------------------------------------------------
 
 
 COUNT_QUERIES = {
@@ -550,40 +347,20 @@ def closing_connection(uri: str) -> Iterator[sqlite3.Connection]:
 # --- wrk ---------------------------------------------------------------------------------
 
 
-def run_wrk(server: Server, script: Path, pool: int, seconds: int, *, latency: bool) -> WrkResult:
-    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s"]
-    argv += ["--timeout", f"{WRK_TIMEOUT_SECONDS}s"]
-    if latency:
-        argv.append("--latency")
-    argv += ["-s", str(script), server.url]
-    try:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=seconds + 60, check=False
-        )
-    except subprocess.TimeoutExpired as error:
-        raise BenchError(f"wrk against {server.name} did not finish in time") from error
-    match = RESULT_RE.search(done.stdout)
-    if done.returncode != 0 or match is None:
-        raise BenchError(
-            f"wrk against {server.name} failed (status {done.returncode}):\n"
-            f"{done.stderr.strip() or done.stdout.strip()}"
-        )
-    if server.process.poll() is not None:
-        raise BenchError(f"{server.name} died under load; its last output:\n{server.log_tail()}")
-    values = {
-        key: int(value) for key, value in (part.split("=") for part in match["fields"].split())
-    }
-    duration_s = values["duration_us"] / 1e6
+def wrk_run(server: Server, script: Path, pool: int, seconds: int, *, latency: bool) -> WrkResult:
+    values = run_wrk(
+        server,
+        script,
+        seconds,
+        threads=THREADS,
+        connections=CONNECTIONS,
+        latency=latency,
+        wrk_timeout=WRK_TIMEOUT_SECONDS,
+        grace=60,
+    )
     return WrkResult(
         pool=pool,
-        requests=values["requests"],
-        duration_s=round(duration_s, 3),
-        rps=round(values["requests"] / duration_s, 1),
-        p50_ms=values["p50_us"] / 1000,
-        p99_ms=values["p99_us"] / 1000,
-        max_ms=values["max_us"] / 1000,
-        socket_errors=sum(values[key] for key in ("connect", "read", "write", "timeout")),
-        http_errors=values["status"],
+        **wrk_figures(values),
         answered=values["answered"],
         ok=values["ok"],
         with_message=values["messages"],
@@ -591,45 +368,7 @@ def run_wrk(server: Server, script: Path, pool: int, seconds: int, *, latency: b
     )
 
 
-def wrk_version() -> str:
-    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
-    lines = (done.stdout or done.stderr).splitlines()
-    return lines[0].strip() if lines else "wrk"
-
-
 # --- the run -----------------------------------------------------------------------------
-
-
-@contextmanager
-def servers(workdir: Path) -> Iterator[tuple[Server, Server]]:
-    """Both servers, ready; both stopped on the way out, whatever happens."""
-    started: list[Server] = []
-    try:
-        baseline = start_baseline(secrets.token_hex(16), workdir)
-        started.append(baseline)
-        service = start_service(secrets.token_hex(16), workdir)
-        started.append(service)
-        wait_ready(service, lambda client: client.get(service_health(service)).status_code == 200)
-        wait_ready(baseline, lambda client: baseline_listens(client, baseline))
-        yield baseline, service
-    finally:
-        # A second Ctrl-C must not leave a server running.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            for server in started:
-                stop(server)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-
-def service_health(server: Server) -> str:
-    return f"http://{HOST}:{server.port}/healthz"
-
-
-def baseline_listens(client: httpx.Client, server: Server) -> bool:
-    """Any HTTP answer will do: check_answers() then says whether it is the right one."""
-    client.get(f"http://{HOST}:{server.port}/")
-    return True
 
 
 def pool_size(warmup: WrkResult, seconds: int) -> int:
@@ -647,7 +386,11 @@ class Measured:
 
 def measure(args: argparse.Namespace, workdir: Path) -> Measured:
     reports = {BASELINE: ServerReport(BASELINE), SERVICE: ServerReport(SERVICE)}
-    with servers(workdir) as (baseline, service):
+    service_env = {"HOTLINE_SMS_REPLY_CAP": str(SMS_REPLY_CAP)}
+    with servers(workdir, SMS_PATH, "bench.sms_baseline_app:app", BACKUP, service_env) as (
+        baseline,
+        service,
+    ):
         order = (baseline, service)
         texts = {server.name: Texts(server) for server in order}
         for server in order:
@@ -659,7 +402,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
             progress(f"warming up {server.name} ({WARMUP_SECONDS} s)")
             pool = texts[server.name].pool(workdir / f"{server.name}-warmup.txt", POOL_MIN)
             script = write_wrk_script(workdir / f"{server.name}-warmup.lua", pool)
-            warmups[server.name] = run_wrk(server, script, POOL_MIN, WARMUP_SECONDS, latency=False)
+            warmups[server.name] = wrk_run(server, script, POOL_MIN, WARMUP_SECONDS, latency=False)
             settle(server)
         scripts: dict[tuple[str, int], tuple[Path, int]] = {}
         for server in order:
@@ -676,7 +419,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
             for server in order:
                 progress(f"round {round_number}/{args.rounds}: {server.name} ({args.duration} s)")
                 script, size = scripts[server.name, round_number]
-                result = run_wrk(server, script, size, args.duration, latency=True)
+                result = wrk_run(server, script, size, args.duration, latency=True)
                 reports[server.name].rounds.append(result)
                 settle(server)
                 reports[server.name].rss_after_mb = rss_mb(server.process.pid)
@@ -689,10 +432,6 @@ def measure(args: argparse.Namespace, workdir: Path) -> Measured:
         database = database_counts(service)
     answered = 2 * CHECK_REQUESTS + warmups[SERVICE].answered + reports[SERVICE].answered
     return Measured(reports, database, answered)
-
-
-def progress(message: str) -> None:
-    print(f"  .. {message}", file=sys.stderr, flush=True)
 
 
 def targets(baseline: ServerReport, service: ServerReport) -> list[Target]:
@@ -712,19 +451,8 @@ def targets(baseline: ServerReport, service: ServerReport) -> list[Target]:
 
 
 def rerun_command(args: argparse.Namespace) -> str:
-    argv = [
-        ".venv/bin/python",
-        "bench/sms_webhook.py",
-        "--duration",
-        str(args.duration),
-        "--rounds",
-        str(args.rounds),
-    ]
-    if args.json:
-        argv += ["--json", str(args.json)]
-    if args.strict:
-        argv.append("--strict")
-    return shlex.join(argv)
+    options = ["--duration", str(args.duration), "--rounds", str(args.rounds)]
+    return rerun_line("sms_webhook.py", options, args)
 
 
 def report(args: argparse.Namespace, measured: Measured) -> list[Target]:
@@ -746,7 +474,7 @@ def report(args: argparse.Namespace, measured: Measured) -> list[Target]:
             f"{item.rss_after_mb:8.1f} {item.non_2xx:8d} {item.message_share:10.2%}  {per_round}"
         )
     print(f"throughput ratio service/baseline: {service.rps / baseline.rps:.2f}x")
-    print(f"baseline form parser: {BASELINE_FORM_PARSER}")
+    print(f"baseline form parser: {FORM_PARSER}")
     print(
         f"RSS before load: baseline {baseline.rss_idle_mb:.1f} MB, "
         f"service {service.rss_idle_mb:.1f} MB"
@@ -771,10 +499,8 @@ def report(args: argparse.Namespace, measured: Measured) -> list[Target]:
         )
     else:
         print("service database: could not be read")
-    print("targets:")
     checked = targets(baseline, service)
-    for target in checked:
-        print(f"  {'PASS' if target.met else 'MISS'}  {target.label}: {target.figure}")
+    print_targets(checked)
     print(f"rerun: {rerun_command(args)}")
     return checked
 
@@ -793,7 +519,7 @@ def write_json(
         "wrk": wrk_version(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "baseline_form_parser": BASELINE_FORM_PARSER,
+        "baseline_form_parser": FORM_PARSER,
         "sms_reply_cap": SMS_REPLY_CAP,
         "senders": len(SENDERS),
         "servers": {
@@ -818,17 +544,7 @@ def write_json(
         "targets": [asdict(t) for t in checked],
         "command": rerun_command(args),
     }
-    path.write_text(json.dumps(document, indent=2) + "\n")
-
-
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
+    write_document(path, document)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -847,13 +563,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=2,
         help="measured runs per server, alternating (default 2)",
     )
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    add_output_options(parser)
     return parser.parse_args(argv)
-
-
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def failures(measured: Measured) -> list[str]:
@@ -878,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return EXIT_FAILED
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         with tempfile.TemporaryDirectory(prefix="hotline-sms-bench-") as tmp:
             measured = measure(args, Path(tmp))

@@ -14,19 +14,16 @@ report, not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import platform
 import re
 import secrets
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +43,21 @@ from hotline.models import Shift, Volunteer
 from hotline.privacy.pseudonym import Keyring, epoch_of
 from hotline.routing.service import volunteer_phone_place
 from hotline.telephony.fake import FakeGateway
+
+if __package__ in (None, ""):  # run as a script: make the bench package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MISS,
+    BenchError,
+    add_output_options,
+    bounded,
+    rerun_line,
+    verdict,
+    write_document,
+)
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -81,15 +93,7 @@ ESPEAK_VOICES: dict[str, tuple[str, ...]] = {
     "fr-FR": ("fr", "fr-fr"),
 }
 
-EXIT_MISS = 1
-EXIT_FAILED = 2
-EXIT_INTERRUPTED = 130
-
 QUIET_LOGGERS = ("hotline", "twilio", "sqlalchemy", "alembic", "httpx", "httpcore")
-
-
-class BenchError(Exception):
-    """The benchmark could not be set up, or the service did not answer as expected."""
 
 
 class Unvoiced(Exception):
@@ -490,20 +494,12 @@ def measure(
 
 
 def rerun_command(args: argparse.Namespace) -> str:
-    argv = [".venv/bin/python", "bench/urgent_path.py"]
+    options = []
     if args.languages:
-        argv += ["--languages", ",".join(args.languages)]
+        options += ["--languages", ",".join(args.languages)]
     if args.rate != DEFAULT_RATE_WPM:
-        argv += ["--rate", str(args.rate)]
-    if args.json:
-        argv += ["--json", str(args.json)]
-    if args.strict:
-        argv.append("--strict")
-    return shlex.join(argv)
-
-
-def _verdict(met: bool) -> str:
-    return "PASS" if met else "MISS"
+        options += ["--rate", str(args.rate)]
+    return rerun_line("urgent_path.py", options, args)
 
 
 def report(
@@ -535,7 +531,7 @@ def report(
                 f"  {prompt.step:14} {prompt.label:16} {prompt.voice:7} {len(prompt.text):>5} "
                 f"{prompt.seconds:>8.2f}"
             )
-        print(f"  {'total, first call':45} {result.first.total:>8.2f}  {_verdict(result.met)}")
+        print(f"  {'total, first call':45} {result.first.total:>8.2f}  {verdict(result.met)}")
         print(f"  {'total, returning caller (no language menu)':45} {result.returning.total:>8.2f}")
     print()
     print(f"{'lang':5} {'first call':>10} {'returning':>10} {'lang menu':>10}  longest prompt")
@@ -553,7 +549,7 @@ def report(
     print("targets:")
     for result in results:
         print(
-            f"  {_verdict(result.met)}  {result.code}: first call under {AIM_SECONDS:g} s, "
+            f"  {verdict(result.met)}  {result.code}: first call under {AIM_SECONDS:g} s, "
             f"language menu included: {result.first.total:.2f} s"
         )
     print(f"rerun: {rerun_command(args)}")
@@ -593,17 +589,7 @@ def write_json(
         "skipped": [{"code": skip.code, "reason": skip.reason} for skip in skipped],
         "command": rerun_command(args),
     }
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
+    write_document(path, document, ensure_ascii=False)
 
 
 def codes(text: str) -> list[str]:
@@ -626,8 +612,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_RATE_WPM,
         help=f"espeak-ng words per minute (default {DEFAULT_RATE_WPM}, its own default)",
     )
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when the aim is missed")
+    add_output_options(parser, strict_help="exit 1 when the aim is missed")
     return parser.parse_args(argv)
 
 
