@@ -158,7 +158,7 @@ def worker() -> None:
     try:
         settings = _settings()
         hotline_logging.configure(settings.log_level)
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, engine=_database(settings))
     except HotlineError as error:
         raise _fail(error) from None
     stop = threading.Event()
@@ -193,7 +193,7 @@ def _purge_until(runtime: Runtime, stop: threading.Event) -> None:
 def purge() -> None:
     """Delete what is past its retention window, now."""
     settings = Settings()
-    purged = retention.purge(db.make_engine(settings.sqlalchemy_url), settings)
+    purged = retention.purge(_database(settings), settings)
     typer.echo(
         f"purged: {purged.call_events} call events, {purged.preferences} remembered "
         f"languages, {purged.outbox_deleted} finished messages "
