@@ -115,7 +115,6 @@ def build_runtime(
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
         roster=RosterCache(engine=engine, timezone=settings.zone),
         tiers=tiers,
-        callbacks_enabled=True,
         callback_renderer=CallbackRenderer(renderer, catalogs, settings.public_url),
         rights_texts=rights_texts,
         sms=SmsHotline(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, event
@@ -53,6 +54,11 @@ def make_engine(url: str) -> Engine:
         max_overflow=5,
         connect_args={"connect_timeout": 3},
     )
+
+
+def aware(moment: datetime) -> datetime:
+    """`moment` with its UTC zone: SQLite hands back naive datetimes that were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @contextmanager

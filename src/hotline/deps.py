@@ -53,8 +53,6 @@ class Runtime:
     preferences: PreferenceCache
     roster: RosterCache
     tiers: tuple[Tier, ...]
-    # Callbacks need the texts to volunteers and the calls back: on where both work.
-    callbacks_enabled: bool
     callback_renderer: CallbackRenderer
     sms: SmsHotline
     sms_memory: SmsMemory

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from hotline import db
 from hotline.config import ALL_LANGUAGES, Settings
+from hotline.db import aware
 from hotline.models import Shift, Volunteer
 from hotline.privacy.vault import Vault
 from hotline.roster.importer import (
@@ -21,7 +22,6 @@ from hotline.roster.importer import (
     first_occurrence,
     import_roster,
 )
-from hotline.routing.service import aware
 from tests.roster.factories import add_volunteer, audit, everything, leaks
 
 CHICAGO = ZoneInfo("America/Chicago")

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hotline import db
+from hotline.db import aware
 from hotline.deps import Runtime
 from hotline.models import Shift
-from hotline.routing.service import aware
 from tests.roster.conftest import Users
 from tests.roster.factories import add_shift, add_volunteer, audit, everything
 

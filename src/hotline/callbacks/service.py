@@ -17,12 +17,14 @@ from typing import Literal
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from hotline.db import aware
+from hotline.i18n.languages import first_spoken
 from hotline.models import Callback, Volunteer
 from hotline.outbox import service as outbox
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
 from hotline.routing.oncall import Person
-from hotline.routing.service import aware, volunteer_phone_place
+from hotline.routing.service import volunteer_phone_place
 
 OPEN = ("waiting", "claimed")
 # The webhooks of the calls that bring a volunteer and the caller together again.
@@ -61,11 +63,9 @@ def alert_list(
     """Who hears of a callback: the on-call speakers of its language, else everyone on call."""
     speakers = [p for p in people if p.fluency(language) is not None]
     chosen = speakers or list(people)
-    alerts = []
-    for person in chosen:
-        spoken = [code for code in person.languages if code in enabled]
-        alerts.append(Alert(person.id, phone(person), spoken[0] if spoken else language))
-    return alerts
+    return [
+        Alert(p.id, phone(p), first_spoken(p.languages, enabled, fallback=language)) for p in chosen
+    ]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from hotline.db import aware
 from hotline.models import CallerPreference
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class PreferenceCache:
             return 0
         with self._lock:
             for row in rows:
-                at = _aware(row.updated_at)
+                at = aware(row.updated_at)
                 known = self._languages.get(row.caller_key)
                 if known is None or known[1] <= at:
                     self._languages[row.caller_key] = (row.language, at)
@@ -111,8 +112,3 @@ class PreferenceCache:
                 del self._languages[key]
             self._seen_until = now
         return len(rows)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

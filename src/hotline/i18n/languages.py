@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +109,8 @@ def language_name(code: str, registry: dict[str, Language], *, in_language: str)
         return str(name)
     language = registry.get(code)
     return language.endonym if language is not None else code
+
+
+def first_spoken(codes: Iterable[str], enabled: Collection[str], *, fallback: str) -> str:
+    """The first of `codes` the hotline speaks, else `fallback`."""
+    return next((code for code in codes if code in enabled), fallback)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from hotline.db import aware
 from hotline.errors import TelephonyError
 from hotline.models import OptOut, OutboxMessage, SenderPace
 from hotline.outbox.service import place
@@ -214,7 +215,7 @@ class Dispatcher:
         return renewed == 1, opted_out
 
     def _send(self, row: Claimed) -> None:
-        if self._clock() >= _aware(row.expires_at):
+        if self._clock() >= aware(row.expires_at):
             self._finish(row.id, status="expired", now=self._clock())
             return
         slot = self._reserve_slot(row.sender)
@@ -257,7 +258,7 @@ class Dispatcher:
         delay = min(
             self._settings.first_retry * (2 ** (row.attempts - 1)), self._settings.longest_retry
         )
-        if now + delay >= _aware(row.expires_at):
+        if now + delay >= aware(row.expires_at):
             self._finish(row.id, status="expired", now=now, error_code=error.twilio_code)
             return
         log.info("message will be retried", extra={"row": row.id, "attempt": row.attempts})
@@ -335,7 +336,7 @@ class Dispatcher:
                         continue
                     return now
                 previous = pace.next_slot_at
-                slot = max(_aware(previous), now)
+                slot = max(aware(previous), now)
                 # Compare-and-set: another dispatcher that reserved first makes us read again.
                 moved = session.exec(
                     update(SenderPace)
@@ -346,8 +347,3 @@ class Dispatcher:
                 session.commit()
                 if moved.rowcount == 1:
                     return slot
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for columns written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -11,13 +11,6 @@ TEXT_HEADER = N_("sms", "Know your rights, from the immigration emergency hotlin
 # TRANSLATORS: the last line of the rights sent by text message.
 TEXT_FOOTER = N_("sms", "If you need help now, call this number.")
 
-# Until the text conversation exists, a text is answered with where help is now.
-CALL_US = N_(
-    "sms",
-    "This is the immigration emergency hotline. Call this number to hear your rights "
-    "or to reach a legal volunteer.",
-)
-
 PARAGRAPH = ""
 
 
@@ -41,7 +34,7 @@ def text_report(t: Translator) -> list[tuple[str, int, str, int]]:
     """Every text in `t`'s language: what it is, characters, encoding, segments."""
     rows: list[tuple[str, int, str, int]] = [
         (message.text[:40], len(t(message)), encoding(t(message)), segments(t(message)))
-        for message in (CALL_US, TEXT_HEADER, TEXT_FOOTER)
+        for message in (TEXT_HEADER, TEXT_FOOTER)
     ]
     for number, part in enumerate(rights_parts(t), start=1):
         rows.append((f"rights by text, part {number}", len(part), encoding(part), segments(part)))

@@ -42,11 +42,11 @@ from sqlmodel import Session, col, select
 
 from hotline.auth.service import InvalidField
 from hotline.config import Settings
+from hotline.db import aware
 from hotline.models import Shift, User, Volunteer
 from hotline.privacy.vault import Vault
 from hotline.roster import service
 from hotline.roster.schemas import Role, ShiftCreate, VolunteerCreate, VolunteerUpdate
-from hotline.routing.service import aware
 
 COLUMNS = (
     "name",

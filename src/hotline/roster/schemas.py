@@ -24,8 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from hotline.db import aware
 from hotline.models import CallRecord, Shift, ShiftOverride, Volunteer
-from hotline.routing.service import aware
 
 Role = Literal["legal_volunteer", "attorney", "coordinator_backup"]
 Status = Literal["on", "off", "break"]

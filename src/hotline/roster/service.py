@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from hotline.auth import service as auth_service
 from hotline.auth.service import InvalidField
 from hotline.config import e164
+from hotline.db import aware
 from hotline.errors import HotlineError, NotFound
 from hotline.models import CallRecord, Shift, ShiftOverride, User, Volunteer
 from hotline.privacy.vault import Vault
@@ -30,7 +31,6 @@ from hotline.roster.schemas import (
 )
 from hotline.routing import service as routing_service
 from hotline.routing.oncall import ShiftSpec, occurrences
-from hotline.routing.service import aware
 
 HINT_MASK = "•••"
 PHONE_PURPOSE = "volunteer"

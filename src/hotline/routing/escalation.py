@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from hotline.i18n.languages import first_spoken
 from hotline.routing.oncall import Person
 
 TierKind = Literal["language", "others", "backup", "callback"]
@@ -121,7 +122,8 @@ def plan(
 def _leg(
     person: Person, language: str, enabled: Collection[str], phone: Callable[[Person], str]
 ) -> Leg:
-    # The whisper is in the volunteer's best language the hotline speaks.
-    spoken = [code for code in person.languages if code in enabled]
-    whisper = language if language in spoken else (spoken[0] if spoken else language)
-    return Leg(person.id, phone(person), whisper)
+    # The whisper is in the caller's language when the volunteer speaks it, else in the
+    # volunteer's best language the hotline speaks.
+    if person.fluency(language) is not None:
+        return Leg(person.id, phone(person), language)
+    return Leg(person.id, phone(person), first_spoken(person.languages, enabled, fallback=language))

@@ -16,15 +16,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from hotline.db import aware
 from hotline.models import CallRecord, Shift, ShiftOverride, Volunteer
 from hotline.routing.oncall import CoverSpec, Person, RosterSnapshot, ShiftSpec
 
 log = logging.getLogger(__name__)
-
-
-def aware(moment: datetime) -> datetime:
-    """`moment` with its UTC zone (SQLite hands back naive datetimes written in UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def person(volunteer: Volunteer) -> Person:

@@ -13,10 +13,7 @@ from functools import cached_property
 
 from hotline.i18n.languages import Language
 from hotline.i18n.translator import Msg
-from hotline.rights.texts import CALL_US
 from hotline.sms import messages
-
-__all__ = ["CALL_US"]
 
 # Twilio answers these itself on a long code: a second confirmation from us would
 # be one text too many.

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from hotline.callbacks.service import Alert
+from hotline.db import aware
 from hotline.models import SmsCase
 from hotline.outbox import service as outbox
 from hotline.privacy.pseudonym import Keyring
@@ -126,7 +127,7 @@ def touch(session: Session, *, case: SmsCase, now: datetime) -> None:
 def quiet(session: Session, *, now: datetime, idle: timedelta) -> list[SmsCase]:
     """Open cases nobody has written in for `idle`."""
     rows = session.exec(select(SmsCase).where(col(SmsCase.status).in_(OPEN))).all()
-    return [c for c in rows if _aware(c.last_activity_at) <= now - idle]
+    return [c for c in rows if aware(c.last_activity_at) <= now - idle]
 
 
 def send(
@@ -155,7 +156,3 @@ def send(
         now=now,
         expires_in=expires_in,
     ).apply(session)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -15,14 +15,14 @@ from starlette.routing import Route
 from hotline.callbacks import service as callbacks
 from hotline.callbacks.messages import TAKEN, UNKNOWN, YOURS
 from hotline.callers.service import Remember
-from hotline.db import transaction
+from hotline.db import aware, transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import Write
-from hotline.i18n.languages import language_name
+from hotline.i18n.languages import first_spoken, language_name
 from hotline.i18n.translator import Translator
 from hotline.models import SmsCase, Volunteer
 from hotline.outbox.service import StatusReport
-from hotline.routing.service import aware, person
+from hotline.routing.service import person
 from hotline.sms import flow, messages, relay, twiml
 from hotline.sms import service as sms_service
 from hotline.telephony.numbers import region, textable
@@ -508,8 +508,9 @@ def _accept_callback(
 
 
 def _first_language(runtime: Runtime, languages: tuple[str, ...]) -> str:
-    spoken = [code for code in languages if code in runtime.catalogs.languages]
-    return spoken[0] if spoken else runtime.settings.default_language
+    return first_spoken(
+        languages, runtime.catalogs.languages, fallback=runtime.settings.default_language
+    )
 
 
 def close_quiet_cases(runtime: Runtime) -> int:

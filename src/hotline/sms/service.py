@@ -104,13 +104,6 @@ def erase(session: Session, *, keys: Sequence[str], keep_sid: str) -> None:
     session.flush()
 
 
-def purge_received(session: Session, *, before: datetime) -> int:
-    """Forget texts received before `before` (only kept to spot retries and floods)."""
-    return int(
-        session.exec(delete(SmsInbound).where(col(SmsInbound.received_at) < before)).rowcount
-    )
-
-
 FLOOD_WINDOW = timedelta(minutes=10)
 
 

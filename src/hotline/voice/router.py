@@ -18,6 +18,7 @@ from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import PendingEvent
+from hotline.i18n.languages import first_spoken
 from hotline.models import Callback
 from hotline.outbox import service as outbox_service
 from hotline.routing.escalation import Plan, plan
@@ -122,7 +123,7 @@ async def screen_answer(request: Request) -> Response:
     parent = first(form, "ParentCallSid")
     if leg is None or first(form, "Digits") != "1" or not parent:
         return _twiml(runtime.renderer.render((flow.Hangup(),), None))
-    _record_call(runtime, parent, RecordCallFields(accepted_by=leg[2]))
+    _record_call(runtime, _call_ref(runtime, parent)[0], RecordCallFields(accepted_by=leg[2]))
     _record(runtime, parent, flow.Reply((), leg[0], (flow.Note("urgent.accepted", str(leg[2])),)))
     return _twiml(runtime.renderer.render((), None))
 
@@ -135,7 +136,7 @@ async def leg_status(request: Request) -> Response:
     leg = parse_query(request.url.query).get("leg", "")
     if parent:
         if status == "ringing":
-            _record_call(runtime, parent, RecordCallFields(rang=True))
+            _record_call(runtime, _call_ref(runtime, parent)[0], RecordCallFields(rang=True))
         note = flow.Note("leg.status", f"{leg[:8]}:{status[:16]}")
         _record(runtime, parent, flow.Reply((), None, (note,)))
     return Response(status_code=204)
@@ -227,9 +228,8 @@ def open_callback(
     )
     if not alerts and settings.backup_number:
         alerts = [callbacks.Alert(callbacks.BACKUP_VOLUNTEER, settings.backup_number, lang)]
-    keyring = runtime.keyring
     return callbacks.OpenCallback(
-        call_ref=keyring.pseudonym(call_sid, epoch=keyring.current_epoch(now), purpose="call"),
+        call_ref=_call_ref(runtime, call_sid)[0],
         caller=caller,
         sender=sender,
         language=lang,
@@ -280,15 +280,20 @@ def _close_callback(runtime: Runtime, request: Request, spoke: bool) -> str | No
 
 def _volunteer_language(runtime: Runtime, volunteer_id: int | None) -> str:
     person = runtime.roster.snapshot.people.get(volunteer_id or 0)
-    enabled = runtime.catalogs.languages
-    spoken = [code for code in (person.languages if person else ()) if code in enabled]
-    return spoken[0] if spoken else runtime.settings.default_language
+    return first_spoken(
+        person.languages if person else (),
+        runtime.catalogs.languages,
+        fallback=runtime.settings.default_language,
+    )
 
 
-def _record_call(runtime: Runtime, call_sid: str, fields: RecordCallFields) -> None:
-    keyring = runtime.keyring
-    epoch = keyring.current_epoch()
-    call_ref = keyring.pseudonym(call_sid, epoch=epoch, purpose="call")
+def _call_ref(runtime: Runtime, call_sid: str) -> tuple[str, int]:
+    """The call's pseudonym and the key epoch it is under."""
+    epoch = runtime.keyring.current_epoch()
+    return runtime.keyring.pseudonym(call_sid, epoch=epoch, purpose="call"), epoch
+
+
+def _record_call(runtime: Runtime, call_ref: str, fields: RecordCallFields) -> None:
     runtime.recorder.record([RecordCall(call_ref, datetime.now(UTC), **asdict(fields))])
 
 
@@ -311,7 +316,7 @@ def _plan(runtime: Runtime, lang: str, *, can_call_back: bool) -> Plan:
         language=lang,
         enabled=runtime.catalogs.languages,
         backup_number=settings.backup_number,
-        can_call_back=can_call_back and runtime.callbacks_enabled,
+        can_call_back=can_call_back,
         phone=runtime.open_phone,
     )
 
@@ -330,13 +335,11 @@ def _record(
     """Queue the reply's notes under pseudonyms; the caller's number goes no further."""
     if not reply.notes:
         return
+    call_ref, epoch = _call_ref(runtime, call_sid)
     for note in reply.notes:
         fields = _call_record_fields(note, reply.lang)
         if fields is not None:
-            _record_call(runtime, call_sid, fields)
-    keyring = runtime.keyring
-    epoch = keyring.current_epoch()
-    call_ref = keyring.pseudonym(call_sid, epoch=epoch, purpose="call")
+            _record_call(runtime, call_ref, fields)
     now = datetime.now(UTC)
     runtime.recorder.record(
         PendingEvent(
@@ -396,7 +399,7 @@ def _carry_out(
                 [open_callback(runtime, hook.call_sid, caller, hook.hotline_number, effect.lang)]
             )
         elif isinstance(effect, flow.TextRights) and hook.hotline_number:
-            call_ref = keyring.pseudonym(hook.call_sid, epoch=epoch, purpose="call")
+            call_ref, _ = _call_ref(runtime, hook.call_sid)
             enqueue = outbox_service.texts(
                 vault=runtime.vault,
                 keyring=keyring,
