@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: run test check lint typecheck imports migrations catalogs-check pytest bench bench-all clean
 
 run: $(STAMP) $(MO) ## set up and run the service on its embedded defaults
-	$(BIN)/hotline serve
+	$(BIN)/hotline serve --demo
 
 test: $(STAMP) $(MO) check pytest ## set up and run every check and the whole test suite
 

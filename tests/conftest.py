@@ -100,6 +100,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
         public_url=PUBLIC_URL,
+        twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=TOKEN,
         secret_key="k" * 40,
         backup_number="+13125550111",

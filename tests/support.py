@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 from twilio.request_validator import RequestValidator
 
+from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.simulator.call import CallResult, CallSimulator, DialAnswer, ScriptedKeys
 
 TOKEN = "test-auth-token-0123456789"
@@ -107,3 +108,10 @@ def place_call(
         out=lambda _line: None,
         answer=answer,
     ).run()
+
+
+def as_demo(settings: Settings) -> Settings:
+    """`settings` as `hotline serve --demo` has them: the local stand-in mounted."""
+    demo = settings.model_copy(update={"twilio_api_url": settings.public_url + LOCAL_STANDIN_PATH})
+    demo._demo = True
+    return demo

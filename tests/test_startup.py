@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from hotline import db
 from hotline.app import build_runtime
 from hotline.config import PROJECT_ROOT, Settings
 from hotline.errors import CatalogError, ConfigError
+from hotline.privacy.pseudonym import Keyring
 from hotline.telephony.fake import FakeGateway
 from tests.support import PUBLIC_URL, TOKEN
 
@@ -26,7 +28,9 @@ def make(tmp_path: Path, **changes: object) -> Settings:
 
 
 def start(settings: Settings) -> None:
-    build_runtime(settings, gateway=FakeGateway())
+    engine = db.make_engine("sqlite://")
+    keyring = Keyring(base_epoch=0, base_key=b"k" * 32, epoch_days=30)
+    build_runtime(settings, engine=engine, keyring=keyring, gateway=FakeGateway())
 
 
 def test_a_missing_auth_token_stops_start_up(tmp_path: Path) -> None:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import phonenumbers
 from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from starlette.routing import Route
 
-from hotline import db
-from hotline.callbacks import service as callbacks
-from hotline.callbacks.messages import REALERT
+from hotline import schedule
+from hotline.auth import service as auth_service
 from hotline.callers.service import PreferenceCache
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
@@ -26,10 +27,11 @@ from hotline.errors import ConfigError, HotlineError, InvalidSignature
 from hotline.events.recorder import Recorder
 from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
+from hotline.i18n.audio import Recordings
 from hotline.i18n.translator import Translator
+from hotline.limits import Authenticate, RequestLimits
 from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
-from hotline.privacy import retention
-from hotline.privacy.pseudonym import Keyring, load_keyring
+from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
 from hotline.rights import resources
 from hotline.rights.texts import rights_parts
@@ -39,8 +41,7 @@ from hotline.routing.service import RosterCache
 from hotline.simulator.standin import create_standin
 from hotline.sms import messages as sms_messages
 from hotline.sms.flow import SmsHotline
-from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
-from hotline.sms.router import close_quiet_cases
+from hotline.sms.paths import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import routes as sms_routes
 from hotline.sms.service import SmsMemory
 from hotline.telephony.gateway import Gateway
@@ -59,9 +60,9 @@ VOICE_PREFIX = "/twilio/voice"
 def build_runtime(
     settings: Settings,
     *,
-    engine: Engine | None = None,
+    engine: Engine,
+    keyring: Keyring,
     gateway: Gateway | None = None,
-    keyring: Keyring | None = None,
 ) -> Runtime:
     """Everything the service needs, checked: bad settings or catalogs stop it here."""
     auth_token, secret = settings.require_secrets()
@@ -76,7 +77,7 @@ def build_runtime(
         ),
         audio_only=frozenset(code for code, lang in catalogs.languages.items() if lang.audio_only),
         default_language=settings.default_language,
-        backup_number=settings.backup_number,
+        backup_numbers=settings.backup_numbers,
         resources=resources.load(settings.resources_file),
         callback_minutes=settings.callback_minutes,
     )
@@ -88,7 +89,6 @@ def build_runtime(
         public_url=settings.public_url,
         recordings=audio.scan(settings.audio_dir, base_url=settings.recordings_url),
     )
-    engine = engine or db.make_engine(settings.sqlalchemy_url)
     static_fallback = renderer.render(
         flow.fallback(settings.default_language, hotline).intents, None
     )
@@ -99,17 +99,13 @@ def build_runtime(
         hotline=hotline,
         renderer=renderer,
         signatures=SignatureChecker(auth_token=auth_token, public_url=settings.public_url),
-        keyring=keyring
-        or load_keyring(
-            settings.data_dir / "keys" / "pseudonym.json",
-            epoch_days=settings.pseudonym_epoch_days,
-        ),
+        keyring=keyring,
         recorder=Recorder(engine),
         gateway=gateway
         or TwilioGateway(
             account_sid=settings.twilio_account_sid,
             auth_token=auth_token,
-            api_url=settings.effective_twilio_api_url,
+            api_url=settings.twilio_api_url,
         ),
         vault=Vault(secret),
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
@@ -135,37 +131,23 @@ def build_runtime(
 def create_app(
     settings: Settings,
     *,
-    engine: Engine | None = None,
+    engine: Engine,
+    keyring: Keyring,
     gateway: Gateway | None = None,
-    keyring: Keyring | None = None,
 ) -> FastAPI:
-    """The hotline service for `settings`; the keywords replace parts of its runtime."""
+    """The hotline service for `settings`; `gateway` replaces Twilio's REST API."""
     runtime = build_runtime(settings, engine=engine, gateway=gateway, keyring=keyring)
+    scheduler = schedule.Scheduler(
+        schedule.jobs(runtime), engine=runtime.engine, lock_dir=settings.data_dir / "locks"
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await to_thread.run_sync(runtime.preferences.refresh, runtime.engine)
         await to_thread.run_sync(runtime.roster.refresh)
         await to_thread.run_sync(runtime.sms_memory.refresh, runtime.engine)
-        tasks = [
-            asyncio.create_task(
-                _every(
-                    settings.preference_refresh_seconds,
-                    runtime.sms_memory.refresh,
-                    runtime.engine,
-                )
-            ),
-            asyncio.create_task(_every(settings.roster_refresh_seconds, runtime.roster.refresh)),
-            asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds)),
-            asyncio.create_task(
-                _every(
-                    settings.preference_refresh_seconds,
-                    runtime.preferences.refresh,
-                    runtime.engine,
-                )
-            ),
-            asyncio.create_task(_every(settings.purge_interval_minutes * 60, _purge, runtime)),
-        ]
+        tasks = [asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds))]
+        tasks += scheduler.tasks()
         stop = threading.Event()
         dispatcher = None
         if settings.dispatches_in_web:
@@ -197,6 +179,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.add_middleware(RequestLimits, authenticate=api_token_check(runtime))
     # Twilio's webhooks are plain routes: no dependency injection, no OpenAPI entry.
     # They come first, so routing reaches them without trying the others.
     app.router.routes[0:0] = [*voice_routes, *sms_routes]
@@ -204,16 +187,68 @@ def create_app(
     _error_handlers(app, runtime)
     roster_router.install(app)
     if settings.audio_dir is not None and settings.audio_base_url is None:
-        app.mount("/audio", StaticFiles(directory=settings.audio_dir, check_dir=False))
-    if settings.uses_local_standin:
+        app.router.routes.append(audio_route(runtime.renderer.recordings))
+    if settings.is_demo:
         app.mount(
             LOCAL_STANDIN_PATH,
             create_standin(
                 account_sid=settings.twilio_account_sid,
                 auth_token=settings.require_secrets()[0],
+                public_url=settings.public_url,
             ),
         )
     return app
+
+
+def api_token_check(runtime: Runtime) -> Authenticate:
+    """Whether an Authorization header holds a valid API token, asked before any body of
+    an API request is read."""
+
+    def valid(token: str) -> bool:
+        try:
+            with Session(runtime.engine) as session:
+                auth_service.authenticate(session=session, token=token)
+        except auth_service.Unauthorized:
+            return False
+        except SQLAlchemyError:
+            # The route itself will say the database is down.
+            return True
+        return True
+
+    async def check(header: bytes | None) -> bool:
+        scheme, _, token = (header or b"").decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        return await to_thread.run_sync(valid, token.strip())
+
+    return check
+
+
+def audio_route(recordings: Recordings) -> Route:
+    """/audio/<language>/<file>: the recorded prompts the scan found, and nothing else."""
+
+    async def recording(request: Request) -> Response:
+        params = request.path_params
+        found = recordings.file(str(params["code"]), str(params["name"]))
+        if found is None:
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(found)
+
+    return Route("/audio/{code}/{name}", recording, methods=["GET", "HEAD"])
+
+
+def run_worker(runtime: Runtime, stop: threading.Event) -> None:
+    """`hotline worker`: every periodic job, and the dispatcher, until `stop` is set."""
+    scheduler = schedule.Scheduler(
+        schedule.jobs(runtime),
+        engine=runtime.engine,
+        lock_dir=runtime.settings.data_dir / "locks",
+    )
+    runtime.roster.refresh()
+    threads = scheduler.run_blocking(stop)
+    make_dispatcher(runtime.settings, runtime).run(stop)
+    for thread in threads:
+        thread.join()
 
 
 def sms_resources(t: Translator, listed: tuple[resources.Resource, ...]) -> list[str]:
@@ -242,48 +277,6 @@ def make_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
             status_callback=f"{settings.public_url}{SMS_STATUS_PATH}",
         ),
     )
-
-
-async def _every(seconds: float, job: Callable[..., object], *args: object) -> None:
-    """Run the blocking `job` every `seconds` in a worker thread, until cancelled."""
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await to_thread.run_sync(job, *args)
-        except Exception:
-            log.exception("a background job failed; it runs again next time")
-
-
-CALLBACK_TICK_SECONDS = 30.0
-
-
-def tick_callbacks(runtime: Runtime) -> int:
-    """Expire, announce again or hand to the backup number the callbacks that are due;
-    close the text cases that went quiet."""
-    close_quiet_cases(runtime)
-    now = datetime.now(UTC)
-    settings = runtime.settings
-    with db.transaction(runtime.engine) as session:
-        return callbacks.tick(
-            session,
-            now=now,
-            on_call=runtime.roster.snapshot.on_call(now),
-            enabled=runtime.catalogs.languages,
-            phone=runtime.open_phone,
-            texts=runtime.callback_texts(REALERT),
-            call_url=lambda callback_id: runtime.callback_renderer.url(
-                callbacks.CALLBACK_PATH, callback_id
-            ),
-            backup_number=settings.backup_number,
-            alerts_before_backup=settings.callback_alerts,
-            realert_in=timedelta(minutes=settings.callback_realert_minutes),
-            vault=runtime.vault,
-            keyring=runtime.keyring,
-        )
-
-
-def _purge(runtime: Runtime) -> None:
-    retention.purge(runtime.engine, runtime.settings)
 
 
 def _health_routes(app: FastAPI, runtime: Runtime) -> None:

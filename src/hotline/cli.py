@@ -1,146 +1,126 @@
-"""The `hotline` command."""
+"""The `hotline` command.
+
+Each command imports what it needs when it runs, not when this module loads: the web
+framework, the database toolkit and Twilio's SDK take seconds to import, and
+`hotline --help` or `hotline simulate ...` should answer at once.
+
+A problem an operator can fix (a setting, an unreachable database, a key file) is
+printed as one or two lines naming what to change, with exit status 2; a traceback
+only with HOTLINE_LOG_LEVEL=DEBUG.
+"""
 
 from __future__ import annotations
 
-import base64
-import gc
-import hashlib
-import hmac
-import logging
+import os
 import secrets
-import signal
 import sys
-import threading
-import time
-import xml.etree.ElementTree as ET
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import httpx
 import typer
-import uvicorn
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from hotline import db, migrate
-from hotline import logging as hotline_logging
-from hotline.app import (
-    CALLBACK_TICK_SECONDS,
-    build_runtime,
-    create_app,
-    make_dispatcher,
-    tick_callbacks,
+from hotline.config import (
+    Settings,
+    demo_settings,
+    misspelt,
+    production_settings,
+    settings_from_environment,
 )
-from hotline.auth import service as auth_service
-from hotline.config import LOCAL_STANDIN_PATH, Settings
-from hotline.deps import Runtime
-from hotline.errors import HotlineError
-from hotline.i18n import audio
-from hotline.i18n import catalogs as catalog_loader
-from hotline.i18n import tools as i18n_tools
-from hotline.privacy import retention
-from hotline.privacy.vault import Vault
-from hotline.rights.texts import text_report
-from hotline.roster import demo as roster_demo
-from hotline.roster import importer as roster_importer
-from hotline.roster import service as roster_service
-from hotline.simulator.call import (
-    CallSimulator,
-    DialAnswer,
-    InteractiveKeys,
-    ScriptedKeys,
-    SimulationError,
-)
-from hotline.sms.router import SMS_PATH
-from hotline.voice import twiml
+from hotline.errors import ConfigError, HotlineError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="A multilingual emergency hotline.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 simulate_app = typer.Typer(help="Try the hotline without a phone.", no_args_is_help=True)
 i18n_app = typer.Typer(help="Catalogs for translators.", no_args_is_help=True)
+roster_app = typer.Typer(help="The on-call roster.", no_args_is_help=True)
+users_app = typer.Typer(help="People who use the roster API.", no_args_is_help=True)
+keys_app = typer.Typer(help="The pseudonym key file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(i18n_app, name="i18n")
-roster_app = typer.Typer(help="The on-call roster.", no_args_is_help=True)
-users_app = typer.Typer(help="People who use the roster API.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
-DEMO_CALLER = "+13125550123"
 DEMO_HOTLINE = "+13125550100"
-DEMO_BACKUP = "+13125550111"
+# Fictional numbers (555-0100 to 555-0199) in area codes that exist, for simulated callers.
+DEMO_AREAS = ("312", "773", "872", "630", "708", "847", "224", "331", "779", "815")
+DEMO_FLAG = typer.Option(
+    "--demo",
+    help="Run the local demo: a stand-in for Twilio, generated secrets, a demo roster.",
+)
+
+T = TypeVar("T")
 
 
-def _local_secret(path: Path, nbytes: int) -> str:
-    """A secret kept in the data folder for the local demo, made on first use."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(nbytes)
-    path.touch(mode=0o600)
-    path.write_text(value)
-    return value
+def _debugging() -> bool:
+    return os.environ.get("HOTLINE_LOG_LEVEL", "").upper() == "DEBUG"
 
 
-def _settings(*, local_url: str = "http://127.0.0.1:8000") -> Settings:
-    """The environment's settings; without a Twilio token, the local demo's at `local_url`."""
-    settings = Settings()
-    if settings.twilio_auth_token is not None:
-        return settings
-    if not settings.uses_local_standin:
-        raise HotlineError(
-            "TWILIO_AUTH_TOKEN is not set but HOTLINE_TWILIO_API_URL points at a real API"
-        )
-    local = settings.data_dir / "local"
-    public_url = settings.public_url
-    if "public_url" not in settings.model_fields_set:
-        public_url = local_url
-    return Settings(
-        twilio_auth_token=_local_secret(local / "auth-token", 24),
-        secret_key=settings.secret_key or _local_secret(local / "secret-key", 32),
-        public_url=public_url,
-        backup_number=settings.backup_number or DEMO_BACKUP,
-    )
-
-
-def _fail(error: HotlineError) -> typer.Exit:
-    typer.echo(f"hotline: {error.message}", err=True)
+def _fail(message: str) -> typer.Exit:
+    for line in message.splitlines():
+        typer.echo(f"hotline: {line}", err=True)
     return typer.Exit(code=2)
+
+
+def _settings(*, demo: bool, local_url: str | None = None) -> Settings:
+    """The settings of a deployment, or of the demo when asked for with --demo."""
+    for line in misspelt():
+        typer.echo(f"hotline: warning: {line}", err=True)
+    if demo:
+        return demo_settings(local_url=local_url)
+    return production_settings()
+
+
+def _secret(settings: Settings) -> bytes:
+    """The secret key that seals numbers; ConfigError naming the variable without it."""
+    if settings.secret_key is None or not settings.secret_key.get_secret_value():
+        raise ConfigError("HOTLINE_SECRET_KEY is not set (or run the demo's copy with --demo)")
+    return settings.secret_key.get_secret_value().encode()
+
+
+def _database(settings: Settings) -> Engine:
+    """The service's database; the embedded SQLite one is created and migrated first."""
+    from hotline import db, migrate
+    from hotline.config import private_dir
+
+    if settings.is_sqlite:
+        private_dir(settings.data_dir)
+        migrate.upgrade(settings.sqlalchemy_url)
+    return db.make_engine(settings.sqlalchemy_url)
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, DEMO_FLAG] = False,
 ) -> None:
     """Run the service (an embedded SQLite database is migrated first)."""
-    try:
-        settings = _settings(local_url=f"http://{host}:{port}")
-        hotline_logging.configure(settings.log_level)
-        if settings.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            migrate.upgrade(settings.sqlalchemy_url)
-        application = create_app(settings)
-        if settings.uses_local_standin:
-            runtime: Runtime = application.state.runtime
-            with db.transaction(runtime.engine) as session:
-                seeded = roster_demo.seed_demo(
-                    session=session, vault=runtime.vault, settings=settings
-                )
-            if seeded:
-                typer.echo(
-                    f"demo roster: {seeded} fictional volunteers, on call all week", err=True
-                )
-    except HotlineError as error:
-        raise _fail(error) from None
-    if settings.uses_local_standin:
+    import gc
+
+    import uvicorn
+
+    from hotline import logging as hotline_logging
+    from hotline.app import create_app
+    from hotline.startup import prepare
+
+    settings = _settings(demo=demo, local_url=f"http://{host}:{port}")
+    hotline_logging.configure(settings.log_level)
+    prepared = prepare(settings, create_keys=False)
+    application = create_app(settings, engine=prepared.engine, keyring=prepared.keyring)
+    if demo:
+        _seed_demo(application)
         typer.echo(
-            f"hotline is answering on {settings.public_url} with the local Twilio stand-in.\n"
-            "Place a test call from another terminal:\n"
+            f"hotline demo is answering on {settings.public_url} with the local Twilio "
+            "stand-in.\nPlace a test call or text from another terminal:\n"
             "  .venv/bin/hotline simulate call            (you press the keys)\n"
             "  .venv/bin/hotline simulate call --press 2 1 0   (keys given in advance)\n"
+            '  .venv/bin/hotline simulate sms "HELP"       (a text)\n'
             "  .venv/bin/hotline simulate messages          (texts the hotline sent)",
             err=True,
         )
@@ -149,50 +129,63 @@ def serve(
     # few times a minute under load) into short ones.
     gc.collect()
     gc.freeze()
-    uvicorn.run(application, host=host, port=port, access_log=False, log_config=None)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        # Twilio's forms are a few KiB: a request's head larger than this is refused.
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_keep_alive=15,
+    )
+
+
+def _seed_demo(application: Any) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotline import db
+    from hotline.roster import demo as roster_demo
+
+    runtime = application.state.runtime
+    try:
+        with db.transaction(runtime.engine) as session:
+            seeded = roster_demo.seed_demo(
+                session=session, vault=runtime.vault, settings=runtime.settings
+            )
+    except SQLAlchemyError:
+        return
+    if seeded:
+        typer.echo(f"demo roster: {seeded} fictional volunteers, on call all week", err=True)
 
 
 @app.command()
-def worker() -> None:
-    """Send the outbox and run the purge, for deployments with several web processes."""
-    try:
-        settings = _settings()
-        hotline_logging.configure(settings.log_level)
-        runtime = build_runtime(settings, engine=_database(settings))
-    except HotlineError as error:
-        raise _fail(error) from None
+def worker(demo: Annotated[bool, DEMO_FLAG] = False) -> None:
+    """Send the outbox and run every periodic job, beside one or more web processes."""
+    import signal
+    import threading
+
+    from hotline import logging as hotline_logging
+    from hotline.app import build_runtime, run_worker
+    from hotline.startup import prepare
+
+    settings = _settings(demo=demo)
+    hotline_logging.configure(settings.log_level)
+    prepared = prepare(settings)
+    runtime = build_runtime(settings, engine=prepared.engine, keyring=prepared.keyring)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_args: stop.set())
-    purger = threading.Thread(
-        target=_purge_until, args=(runtime, stop), name="hotline-purge", daemon=True
-    )
-    purger.start()
     typer.echo("hotline worker: sending the outbox; stop with Ctrl-C", err=True)
-    make_dispatcher(settings, runtime).run(stop)
-    purger.join()
-
-
-def _purge_until(runtime: Runtime, stop: threading.Event) -> None:
-    """The worker's housekeeping: roster, callbacks every half minute, purge hourly."""
-    purge_every = runtime.settings.purge_interval_minutes * 60
-    last_purge = 0.0
-    while not stop.is_set():
-        try:
-            runtime.roster.refresh()
-            tick_callbacks(runtime)
-            if time.monotonic() - last_purge >= purge_every:
-                retention.purge(runtime.engine, runtime.settings)
-                last_purge = time.monotonic()
-        except SQLAlchemyError:
-            logging.getLogger(__name__).warning("housekeeping failed; it runs again later")
-        stop.wait(CALLBACK_TICK_SECONDS)
+    run_worker(runtime, stop)
 
 
 @app.command()
 def purge() -> None:
     """Delete what is past its retention window, now."""
-    settings = Settings()
+    from hotline.privacy import retention
+
+    settings = settings_from_environment()
     purged = retention.purge(_database(settings), settings)
     typer.echo(
         f"purged: {purged.call_events} call events, {purged.preferences} remembered "
@@ -205,9 +198,12 @@ def purge() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to HOTLINE_DATABASE_URL."""
-    settings = Settings()
+    from hotline import migrate
+    from hotline.config import private_dir
+
+    settings = settings_from_environment()
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
     migrate.upgrade(settings.sqlalchemy_url)
     typer.echo("database is up to date", err=True)
 
@@ -215,15 +211,45 @@ def db_upgrade() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail when models/ has changes no migration describes."""
-    migrate.check(Settings().sqlalchemy_url)
+    from hotline import migrate
+
+    migrate.check(settings_from_environment().sqlalchemy_url)
 
 
-def _database(settings: Settings) -> Engine:
-    """The service's database; the embedded SQLite one is created and migrated first."""
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        migrate.upgrade(settings.sqlalchemy_url)
-    return db.make_engine(settings.sqlalchemy_url)
+@keys_app.command("new")
+def keys_new(
+    replace: Annotated[
+        bool, typer.Option(help="Replace an existing key file (what it linked is forgotten).")
+    ] = False,
+) -> None:
+    """Start a new pseudonym key file. Languages remembered and opt-outs made under the old
+    one can no longer be matched to anyone."""
+    from hotline.startup import key_file, open_keys
+
+    settings = settings_from_environment()
+    path = key_file(settings)
+    if path.exists() and not replace:
+        raise ConfigError(f"{path} exists: pass --replace to start a new key anyway")
+    if path.exists():
+        path.unlink()
+    engine = _database(settings)
+    from hotline.startup import unreachable
+
+    reachable = unreachable(engine) is None
+    if reachable:
+        _forget_key_checks(engine)
+    open_keys(settings, engine, reachable=reachable, create=True)
+    typer.echo(f"a new pseudonym key is in {path}", err=True)
+
+
+def _forget_key_checks(engine: Engine) -> None:
+    from sqlmodel import delete
+
+    from hotline import db
+    from hotline.models import KeyCheck
+
+    with db.transaction(engine) as session:
+        session.exec(delete(KeyCheck).where(KeyCheck.name == "pseudonym"))  # type: ignore[arg-type]
 
 
 @users_app.command("create")
@@ -238,13 +264,13 @@ def users_create(
     ] = None,
 ) -> None:
     """Add a user of the roster API and print their token, this once."""
-    try:
-        with db.transaction(_database(Settings())) as session:
-            user, token = auth_service.create_user(
-                session=session, name=name, role=role, volunteer_id=volunteer_id
-            )
-    except HotlineError as error:
-        raise _fail(error) from None
+    from hotline import db
+    from hotline.auth import service as auth_service
+
+    with db.transaction(_database(settings_from_environment())) as session:
+        user, token = auth_service.create_user(
+            session=session, name=name, role=role, volunteer_id=volunteer_id
+        )
     typer.echo(
         f"user {user.id} ({user.role}) created; the token is shown only this once:", err=True
     )
@@ -262,25 +288,24 @@ def roster_import(
             help="CSV: name,phone,languages,role,active,shift_weekday,shift_start,shift_end",
         ),
     ],
+    demo: Annotated[bool, DEMO_FLAG] = False,
 ) -> None:
     """Add or update volunteers and weekly shifts from a CSV file: all of it, or nothing."""
-    try:
-        settings = _settings()
-        _, secret = settings.require_secrets()
-        engine = _database(settings)
-        with (
-            db.transaction(engine) as session,
-            file.open(newline="", encoding="utf-8-sig") as rows,
-        ):
-            report = roster_importer.import_roster(
-                session=session,
-                vault=Vault(secret),
-                settings=settings,
-                languages=settings.languages,
-                rows=rows,
-            )
-    except HotlineError as error:
-        raise _fail(error) from None
+    from hotline import db
+    from hotline.privacy.vault import Vault
+    from hotline.roster import importer as roster_importer
+
+    settings = demo_settings() if demo else settings_from_environment()
+    secret = _secret(settings)
+    engine = _database(settings)
+    with db.transaction(engine) as session, file.open(newline="", encoding="utf-8-sig") as rows:
+        report = roster_importer.import_roster(
+            session=session,
+            vault=Vault(secret),
+            settings=settings,
+            languages=settings.languages,
+            rows=rows,
+        )
     for problem in report.problems:
         typer.echo(f"{file.name}: {problem}", err=True)
     if not report.ok:
@@ -301,7 +326,12 @@ def roster_coverage(
     ] = None,
 ) -> None:
     """Print the stretches of the coming days when nobody on a shift speaks a language."""
-    settings = Settings()
+    from datetime import UTC, datetime, timedelta
+
+    from hotline import db
+    from hotline.roster import service as roster_service
+
+    settings = settings_from_environment()
     if language is not None and language not in settings.languages:
         raise typer.BadParameter(
             f"choose one of {', '.join(settings.languages)}", param_hint="--language"
@@ -327,9 +357,25 @@ def roster_coverage(
             )
 
 
+def _simulation_settings(url: str | None) -> Settings:
+    """A staging server's settings when TWILIO_AUTH_TOKEN is set; else the demo's."""
+    if os.environ.get("TWILIO_AUTH_TOKEN"):
+        return settings_from_environment()
+    return demo_settings(local_url=url)
+
+
+def fresh_caller() -> str:
+    """A fictional number nobody has used to call the demo yet, most likely."""
+    area = secrets.choice(DEMO_AREAS)
+    return f"+1{area}55501{secrets.randbelow(100):02d}"
+
+
 @simulate_app.command("call")
 def simulate_call(
-    from_: Annotated[str, typer.Option("--from", help="The caller's number.")] = DEMO_CALLER,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="The caller's number (a fresh fictional one by default)."),
+    ] = None,
     to: Annotated[str, typer.Option(help="The hotline number called.")] = DEMO_HOTLINE,
     press: Annotated[
         list[str] | None,
@@ -345,10 +391,17 @@ def simulate_call(
     url: Annotated[str | None, typer.Option(help="Where the service listens.")] = None,
 ) -> None:
     """Call the running service the way Twilio does, and print what the caller hears."""
-    try:
-        settings = _settings(local_url=url) if url else _settings()
-    except HotlineError as error:
-        raise _fail(error) from None
+    import httpx
+
+    from hotline.simulator.call import (
+        CallSimulator,
+        DialAnswer,
+        InteractiveKeys,
+        ScriptedKeys,
+        SimulationError,
+    )
+
+    settings = _simulation_settings(url)
     token = settings.twilio_auth_token
     assert token is not None
     keys_pressed = [key for entry in press or [] for key in entry.split()]
@@ -368,7 +421,7 @@ def simulate_call(
             client=client,
             public_url=settings.public_url,
             auth_token=token.get_secret_value(),
-            caller=from_,
+            caller=from_ or fresh_caller(),
             hotline=to,
             keys=keys,
             answer=lambda _number: outcome,
@@ -391,7 +444,10 @@ def simulate_call(
 @simulate_app.command("sms")
 def simulate_sms(
     text: Annotated[str, typer.Argument(help="What the texter sends.")],
-    from_: Annotated[str, typer.Option("--from", help="The texter's number.")] = DEMO_CALLER,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="The texter's number (a fresh fictional one by default)."),
+    ] = None,
     to: Annotated[str, typer.Option(help="The hotline number texted.")] = DEMO_HOTLINE,
     wait: Annotated[
         float, typer.Option(min=0, help="Seconds to wait for texts sent through the stand-in.")
@@ -399,10 +455,15 @@ def simulate_sms(
     url: Annotated[str | None, typer.Option(help="Where the service listens.")] = None,
 ) -> None:
     """Text the running service the way Twilio does, and print what it answers."""
-    try:
-        settings = _settings(local_url=url) if url else _settings()
-    except HotlineError as error:
-        raise _fail(error) from None
+    import time
+    import xml.etree.ElementTree as ET
+
+    import httpx
+
+    from hotline.sms.paths import SMS_PATH
+
+    settings = _simulation_settings(url)
+    from_ = from_ or fresh_caller()
     token = settings.twilio_auth_token
     assert token is not None
     base = url or settings.public_url
@@ -423,7 +484,7 @@ def simulate_sms(
             f"{base}{SMS_PATH}", data=params, headers={"X-Twilio-Signature": signature}, timeout=10
         )
     except httpx.ConnectError:
-        raise _fail(HotlineError(f"nothing answers at {base}; start it with 'make run'")) from None
+        raise _fail(f"nothing answers at {base}; start it with 'make run'") from None
     if answer.status_code != 200:
         typer.echo(f"hotline: the service answered HTTP {answer.status_code}", err=True)
         raise typer.Exit(code=1)
@@ -453,9 +514,13 @@ def simulate_sms(
         typer.echo(message["body"])
 
 
-def _twilio_signature(token: str, url: str, params: Mapping[str, str]) -> str:
+def _twilio_signature(token: str, url: str, params: dict[str, str]) -> str:
     """X-Twilio-Signature as Twilio computes it for a form POST. The service checks it
     with Twilio's SDK, whose validator stays out of this module (tests/test_layers.py)."""
+    import base64
+    import hashlib
+    import hmac
+
     payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
     digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
@@ -464,6 +529,10 @@ def _twilio_signature(token: str, url: str, params: Mapping[str, str]) -> str:
 def _standin_texts(base: str, settings: Settings, *, to: str) -> list[dict[str, Any]] | None:
     """The texts the local stand-in at `base` holds for `to`, newest first; None when it
     does not answer as the stand-in."""
+    import httpx
+
+    from hotline.config import LOCAL_STANDIN_PATH
+
     token = settings.twilio_auth_token
     assert token is not None
     path = f"{LOCAL_STANDIN_PATH}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
@@ -485,12 +554,13 @@ def simulate_messages(
     last: Annotated[int, typer.Option(help="How many of the newest to show.")] = 10,
 ) -> None:
     """Show the texts the hotline sent through the local stand-in, newest last."""
-    try:
-        settings = _settings(local_url=url) if url else _settings()
-    except HotlineError as error:
-        raise _fail(error) from None
+    import httpx
+
+    from hotline.config import LOCAL_STANDIN_PATH
+
+    settings = _simulation_settings(url)
     if not settings.uses_local_standin:
-        raise _fail(HotlineError("texts go to Twilio itself here, not to the local stand-in"))
+        raise _fail("texts go to Twilio itself here, not to the local stand-in")
     token = settings.twilio_auth_token
     assert token is not None
     base = url or settings.public_url
@@ -503,7 +573,7 @@ def simulate_messages(
             timeout=10,
         )
     except httpx.ConnectError:
-        raise _fail(HotlineError(f"nothing answers at {base}; start it with 'make run'")) from None
+        raise _fail(f"nothing answers at {base}; start it with 'make run'") from None
     answer.raise_for_status()
     messages = answer.json()["messages"]
     if not messages:
@@ -519,16 +589,29 @@ def mask(number: str) -> str:
 
 
 @app.command("fallback-twiml")
-def fallback_twiml() -> None:
-    """Print the static TwiML for Twilio's fallback URL, from the catalogs and settings."""
-    settings = Settings()
-    loaded = catalog_loader.load(settings.locales_dir, settings.languages)
-    sys.stdout.write(
-        twiml.static_fallback(
-            catalogs=loaded, codes=settings.voice_menu, backup_number=settings.backup_number
+def fallback_twiml(
+    sms: Annotated[bool, typer.Option("--sms", help="The messaging fallback instead.")] = False,
+    output: Annotated[Path | None, typer.Option(help="Write the file here.")] = None,
+) -> None:
+    """The static TwiML for Twilio's fallback URLs, for the current settings: it rings the
+    backup numbers (voice) or gives them (--sms) in every language of the menu."""
+    from hotline.i18n import catalogs as catalog_loader
+    from hotline.sms.twiml import fallback_reply
+    from hotline.voice.twiml import static_fallback
+
+    settings = settings_from_environment()
+    if not settings.backup_numbers:
+        raise ConfigError(
+            "HOTLINE_BACKUP_NUMBER is not set: a fallback that rings nobody is not served"
         )
-        + "\n"
-    )
+    loaded = catalog_loader.load(settings.locales_dir, settings.languages)
+    render = fallback_reply if sms else static_fallback
+    document = render(catalogs=loaded, codes=settings.voice_menu, numbers=settings.backup_numbers)
+    if output is None:
+        sys.stdout.write(document + "\n")
+        return
+    output.write_text(document + "\n", encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)
 
 
 @i18n_app.command("extract")
@@ -536,13 +619,17 @@ def i18n_extract(
     output: Annotated[Path | None, typer.Option(help="Write here instead.")] = None,
 ) -> None:
     """Regenerate locales/hotline.pot from the source."""
-    i18n_tools.extract(Settings().locales_dir, output)
+    from hotline.i18n import tools as i18n_tools
+
+    i18n_tools.extract(settings_from_environment().locales_dir, output)
 
 
 @i18n_app.command("update")
 def i18n_update() -> None:
     """Merge the template into every enabled language's catalog."""
-    settings = Settings()
+    from hotline.i18n import tools as i18n_tools
+
+    settings = settings_from_environment()
     i18n_tools.update(settings.locales_dir, settings.languages)
 
 
@@ -551,7 +638,12 @@ def i18n_check(
     texts: Annotated[bool, typer.Option(help="List every text message's length.")] = True,
 ) -> None:
     """Report per language: untranslated, fuzzy, broken, stand-in prompts, text lengths."""
-    settings = Settings()
+    from hotline.i18n import audio
+    from hotline.i18n import catalogs as catalog_loader
+    from hotline.i18n import tools as i18n_tools
+    from hotline.rights.texts import text_report
+
+    settings = settings_from_environment()
     loaded = catalog_loader.load(settings.locales_dir, settings.languages)
     recordings = audio.scan(settings.audio_dir, base_url=settings.recordings_url)
     incomplete = []
@@ -585,7 +677,9 @@ def i18n_check(
 @i18n_app.command("compile")
 def i18n_compile() -> None:
     """Compile every enabled language's catalog for the service."""
-    settings = Settings()
+    from hotline.i18n import tools as i18n_tools
+
+    settings = settings_from_environment()
     i18n_tools.compile_all(settings.locales_dir, settings.languages)
 
 
@@ -604,4 +698,29 @@ def expand_press(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    app(args=expand_press(sys.argv[1:]), prog_name="hotline")
+    """The command line, with what an operator can fix told in a line or two."""
+    os.umask(0o077)  # whatever the service writes, only its own user may read
+    try:
+        _guarded(lambda: app(args=expand_press(sys.argv[1:]), prog_name="hotline"))
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+
+
+def _guarded(run: Callable[[], T]) -> T:
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return run()
+    except HotlineError as error:
+        if _debugging():
+            raise
+        raise _fail(error.message) from None
+    except OperationalError as error:
+        if _debugging():
+            raise
+        from hotline.startup import short_reason
+
+        raise _fail(
+            f"the database does not answer: {short_reason(error)}\n"
+            "check HOTLINE_DATABASE_URL and that the database server is running"
+        ) from None

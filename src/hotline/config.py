@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
+import os
+import re
+import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hotline.errors import ConfigError
@@ -19,6 +26,17 @@ VOICE_MENU = ("en", "es", "zh", "pl", "ar", "uk", "ru", "fr", "ht")
 LOCAL_ACCOUNT_SID = "AC" + "0" * 32
 LOCAL_STANDIN_PATH = "/local-twilio"
 TWILIO_API_URL = "https://api.twilio.com"
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
+MIN_SECRET_CHARS = 32
+# What a production start needs, each named as the operator sets it.
+REQUIRED = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "HOTLINE_PUBLIC_URL",
+    "HOTLINE_SECRET_KEY",
+    "HOTLINE_BACKUP_NUMBER",
+)
 
 
 def e164(number: str, *, field: str, region: str = "US") -> str:
@@ -50,13 +68,13 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr | None = None
     backup_number: str | None = None
-    twilio_account_sid: str = Field(
-        default=LOCAL_ACCOUNT_SID, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID")
-    )
+    # A second number the fallbacks ring when the first does not answer.
+    backup_number_2: str | None = None
+    twilio_account_sid: str = Field(default="", validation_alias=AliasChoices("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN")
     )
-    twilio_api_url: str = ""
+    twilio_api_url: str = TWILIO_API_URL
     locales_dir: Path = PROJECT_ROOT / "locales"
     languages: Annotated[list[str], NoDecode] = list(ALL_LANGUAGES)
     voice_menu: Annotated[list[str], NoDecode] = list(VOICE_MENU)
@@ -87,14 +105,28 @@ class Settings(BaseSettings):
     sms_reply_cap: int = Field(default=5, ge=1)
     # A relayed text conversation nobody writes in for this long closes.
     sms_case_idle_minutes: int = Field(default=60, ge=1)
-    # Countries whose numbers get answers (ISO codes); others get none.
+    # Countries whose numbers get answers (ISO codes); others get none. Every text
+    # and call the hotline places goes only to these countries.
     sms_countries: Annotated[list[str], NoDecode] = ["US", "CA"]
+    # The rights by text message, at most this many times a day to one number.
+    rights_texts_per_day: int = Field(default=3, ge=1)
+    # Segments one caller-facing number may be sent in 24 hours, whatever the purpose.
+    recipient_segments_per_day: int = Field(default=120, ge=1)
+    # Delete messages from Twilio once they reach a final status (and texts received
+    # once answered), so Twilio's logs do not keep who texted the hotline.
+    delete_from_twilio: bool = True
+    # How long a webhook waits on the database before it answers from memory and
+    # spools what it must write.
+    database_deadline_ms: int = Field(default=1000, ge=50, le=5000)
     # Run the outbox dispatcher inside the web process; by default only on SQLite,
     # where `hotline worker` processes are not an option.
     dispatch_in_web: bool | None = None
     call_event_retention_days: int = Field(default=90, ge=1)
     purge_interval_minutes: int = Field(default=60, ge=1)
     log_level: str = "INFO"
+
+    # Set by `--demo` only, never by the environment: the stand-in and demo roster.
+    _demo: bool = PrivateAttr(default=False)
 
     _split_lists = field_validator("languages", "voice_menu", "sms_countries", mode="before")(
         _split
@@ -111,8 +143,8 @@ class Settings(BaseSettings):
                 continue
             number, _, code = entry.partition("=")
             if not code:
-                raise ValueError("HOTLINE_LINE_LANGUAGES entries look like +13125550101=es")
-            lines[e164(number, field="HOTLINE_LINE_LANGUAGES")] = code.strip()
+                raise ValueError("entries look like +13125550101=es")
+            lines[e164(number, field="a number")] = code.strip()
         return lines
 
     @field_validator("sms_rate_per_second", mode="before")
@@ -121,29 +153,61 @@ class Settings(BaseSettings):
         # "0" or "off" turns the pace off (for a short code or a test stand-in).
         return None if value in ("0", "off", "", 0) else value
 
-    @field_validator("public_url")
+    @field_validator("public_url", "twilio_api_url")
     @classmethod
-    def _public_url(cls, value: str) -> str:
+    def _url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
-            raise ValueError("HOTLINE_PUBLIC_URL must start with http:// or https://")
+            raise ValueError("must start with https:// (or http:// on a loopback address)")
         scheme, _, rest = value.partition("://")
         host, slash, path = rest.partition("/")
         return f"{scheme}://{host.lower()}{slash}{path}"
 
-    @field_validator("backup_number", mode="before")
+    @field_validator("backup_number", "backup_number_2", mode="before")
     @classmethod
     def _backup_number(cls, value: object) -> object:
         if isinstance(value, str):
             value = value.strip() or None
         if value is None:
             return None
-        return e164(str(value), field="HOTLINE_BACKUP_NUMBER")
+        return e164(str(value), field="it")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        scheme, _, rest = value.partition("://")
+        if not rest:
+            raise ValueError(
+                "is not a database URL: use postgresql+psycopg://user:password@host/name "
+                "or sqlite:///path/to/file.db"
+            )
+        if scheme not in DRIVERS:
+            raise ValueError(f"uses {scheme!r}: use postgresql+psycopg:// or sqlite:///")
+        if scheme.startswith("postgresql") and not urlsplit(value).hostname:
+            raise ValueError("names no host: postgresql+psycopg://user:password@host/name")
+        return value
+
+    @property
+    def is_demo(self) -> bool:
+        """True for `hotline serve --demo`: a local stand-in for Twilio, a demo roster."""
+        return self._demo
 
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data folder."""
         return self.database_url or f"sqlite:///{self.data_dir / 'hotline.db'}"
+
+    @property
+    def masked_database_url(self) -> str:
+        """The database URL as it may be printed: the password hidden."""
+        parts = urlsplit(self.sqlalchemy_url)
+        if parts.password is None:
+            return self.sqlalchemy_url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
 
     @property
     def is_sqlite(self) -> bool:
@@ -152,7 +216,7 @@ class Settings(BaseSettings):
     @property
     def uses_local_standin(self) -> bool:
         """True when REST calls go to the stand-in this service mounts for itself."""
-        return not self.twilio_api_url or self.twilio_api_url == self.local_standin_url
+        return self.twilio_api_url == self.local_standin_url
 
     @property
     def local_standin_url(self) -> str:
@@ -164,7 +228,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"HOTLINE_TIMEZONE {value!r} is not a time zone") from None
+            raise ValueError("is not a time zone (America/Chicago, say)") from None
         return value
 
     @property
@@ -181,36 +245,186 @@ class Settings(BaseSettings):
         return (self.audio_base_url or f"{self.public_url}/audio").rstrip("/")
 
     @property
-    def effective_twilio_api_url(self) -> str:
-        if self.twilio_api_url:
-            return self.twilio_api_url.rstrip("/")
-        return self.local_standin_url
+    def backup_numbers(self) -> tuple[str, ...]:
+        """The backup numbers, first one first."""
+        return tuple(n for n in (self.backup_number, self.backup_number_2) if n)
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    def problems(self) -> list[str]:
+        """What stops a production start, one line each, naming the variable."""
+        found = [f"{name} is not set" for name in REQUIRED if not self._given(name)]
+        sid = self.twilio_account_sid
+        if sid and not ACCOUNT_SID.fullmatch(sid):
+            found.append("TWILIO_ACCOUNT_SID must be AC followed by 32 hexadecimal digits")
+        secret = self.secret_key.get_secret_value() if self.secret_key else ""
+        if secret and len(secret) < MIN_SECRET_CHARS:
+            found.append(f"HOTLINE_SECRET_KEY must have at least {MIN_SECRET_CHARS} characters")
+        if self._given("HOTLINE_PUBLIC_URL") and not _https_or_loopback(self.public_url):
+            found.append("HOTLINE_PUBLIC_URL must start with https:// (Twilio signs that URL)")
+        if not _https_or_loopback(self.twilio_api_url):
+            found.append("HOTLINE_TWILIO_API_URL must start with https://")
+        return found + self.consistency()
+
+    def consistency(self) -> list[str]:
+        """Settings that contradict each other, one line each, naming the variable."""
+        found = []
+        if self.default_language not in self.languages:
+            found.append("HOTLINE_DEFAULT_LANGUAGE must be one of HOTLINE_LANGUAGES")
+        unknown = [code for code in self.voice_menu if code not in self.languages]
+        if unknown:
+            found.append(f"HOTLINE_VOICE_MENU names languages not enabled: {', '.join(unknown)}")
+        unbound = sorted(set(self.line_languages.values()) - set(self.languages))
+        if unbound:
+            found.append(
+                f"HOTLINE_LINE_LANGUAGES names languages not enabled: {', '.join(unbound)}"
+            )
+        return found
+
+    def _given(self, name: str) -> bool:
+        field = _FIELD_OF.get(name, name.removeprefix("HOTLINE_").lower())
+        value = getattr(self, field)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return bool(value) and (field != "public_url" or field in self.model_fields_set)
 
     def require_secrets(self) -> tuple[str, bytes]:
         """The auth token and secret key, or a ConfigError that says what is missing."""
-        if self.twilio_auth_token is None or not self.twilio_auth_token.get_secret_value():
-            raise ConfigError(
-                "TWILIO_AUTH_TOKEN is not set: webhooks cannot be verified, refusing to start"
-            )
-        if "public_url" not in self.model_fields_set:
-            raise ConfigError(
-                "TWILIO_AUTH_TOKEN is set but HOTLINE_PUBLIC_URL is not: signatures are "
-                "checked against the public URL, refusing to start"
-            )
-        if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
-            raise ConfigError("HOTLINE_SECRET_KEY must be set to at least 32 characters")
-        if self.default_language not in self.languages:
-            raise ConfigError("HOTLINE_DEFAULT_LANGUAGE must be one of HOTLINE_LANGUAGES")
-        unknown = [code for code in self.voice_menu if code not in self.languages]
-        if unknown:
-            raise ConfigError(f"HOTLINE_VOICE_MENU names languages not enabled: {unknown}")
-        unbound = sorted(set(self.line_languages.values()) - set(self.languages))
-        if unbound:
-            raise ConfigError(f"HOTLINE_LINE_LANGUAGES names languages not enabled: {unbound}")
+        missing = [
+            line
+            for line in self.problems()
+            if line.startswith(("TWILIO_AUTH_TOKEN", "HOTLINE_SECRET_KEY"))
+        ]
+        if self._given("TWILIO_AUTH_TOKEN") and not self._given("HOTLINE_PUBLIC_URL"):
+            missing.append("HOTLINE_PUBLIC_URL is not set (signatures are checked against it)")
+        if missing or self.twilio_auth_token is None or self.secret_key is None:
+            raise ConfigError("\n".join(missing or ["TWILIO_AUTH_TOKEN is not set"]))
+        consistency = self.consistency()
+        if consistency:
+            raise ConfigError("\n".join(consistency))
         return (
             self.twilio_auth_token.get_secret_value(),
             self.secret_key.get_secret_value().encode(),
         )
+
+
+_FIELD_OF = {"TWILIO_ACCOUNT_SID": "twilio_account_sid", "TWILIO_AUTH_TOKEN": "twilio_auth_token"}
+_LOOPBACK_NAMES = frozenset({"localhost", "testserver"})
+
+
+def _https_or_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = parts.hostname or ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def variable_name(field: str) -> str:
+    """The environment variable that sets `field`."""
+    aliases = {v: k for k, v in _FIELD_OF.items()}
+    return aliases.get(field, f"HOTLINE_{field.upper()}")
+
+
+def settings_from_environment(**overrides: Any) -> Settings:
+    """Settings from the environment (and `overrides`); a ConfigError with one line per
+    malformed variable, naming it and never quoting its value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors(include_input=False, include_url=False):
+            field = str(problem["loc"][0]) if problem["loc"] else "?"
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{variable_name(field)} {message}")
+        raise ConfigError("\n".join(dict.fromkeys(lines))) from None
+
+
+def production_settings(**overrides: Any) -> Settings:
+    """Settings for a real deployment; a ConfigError listing every problem, one a line."""
+    settings = settings_from_environment(**overrides)
+    problems = settings.problems()
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings
+
+
+def demo_settings(*, local_url: str | None = None, **overrides: Any) -> Settings:
+    """Settings for `--demo`: the local stand-in for Twilio, secrets made in the data
+    folder on first use, a demo backup number. Never reached without `--demo`.
+
+    The public URL is HOTLINE_PUBLIC_URL when set, else `local_url` (where it listens).
+    """
+    settings = settings_from_environment(**overrides)
+    if "twilio_api_url" in settings.model_fields_set and not settings.uses_local_standin:
+        raise ConfigError(
+            "HOTLINE_TWILIO_API_URL is set: the demo talks only to its local stand-in"
+        )
+    local = settings.data_dir / "local"
+    public_url = settings.public_url
+    if "public_url" not in settings.model_fields_set:
+        public_url = (local_url or DEMO_PUBLIC_URL).rstrip("/")
+    demo = settings.model_copy(
+        update={
+            "twilio_account_sid": LOCAL_ACCOUNT_SID,
+            "twilio_auth_token": SecretStr(_local_secret(local / "auth-token", 24)),
+            "secret_key": settings.secret_key or SecretStr(_local_secret(local / "secret-key", 32)),
+            "public_url": public_url,
+            "twilio_api_url": public_url + LOCAL_STANDIN_PATH,
+            "backup_number": settings.backup_number or DEMO_BACKUP,
+        }
+    )
+    demo._demo = True
+    return demo
+
+
+DEMO_PUBLIC_URL = "http://127.0.0.1:8000"
+DEMO_BACKUP = "+13125550111"
+
+
+def _local_secret(path: Path, nbytes: int) -> str:
+    """A secret kept in the data folder for the demo, made on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    private_dir(path.parent)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a folder only this user can enter (0700), created if absent."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def misspelt(environ: Mapping[str, str] | None = None) -> list[str]:
+    """HOTLINE_ variables the service does not know, with the one probably meant."""
+    environ = os.environ if environ is None else environ
+    known = {variable_name(name) for name in Settings.model_fields}
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith("HOTLINE_") or name in known or name.startswith("HOTLINE_TEST_"):
+            continue
+        guess = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {guess[0]}?" if guess else ""
+        lines.append(f"{name} is not a setting of this service{hint}")
+    return lines
 
 
 @lru_cache

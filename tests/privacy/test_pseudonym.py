@@ -36,7 +36,7 @@ def test_purposes_do_not_collide() -> None:
 
 def test_the_key_file_is_private_and_ratchets_forward(tmp_path: Path) -> None:
     path = tmp_path / "keys" / "pseudonym.json"
-    ring = load_keyring(path, epoch_days=30, at=NOW)
+    ring = load_keyring(path, epoch_days=30, at=NOW, create=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     now = epoch_of(NOW, epoch_days=30)
     today = ring.pseudonym("+13125550188", epoch=now)

@@ -20,7 +20,7 @@ from hotline.models import CallerPreference
 from hotline.privacy.pseudonym import Keyring
 from hotline.simulator.standin import StandinRecord
 from hotline.telephony.fake import FakeGateway
-from tests.support import ACCOUNT_SID, HOTLINE, PUBLIC_URL, TOKEN, served
+from tests.support import ACCOUNT_SID, HOTLINE, PUBLIC_URL, TOKEN, as_demo, served
 
 TEXTER = "+13125550177"
 
@@ -58,8 +58,8 @@ class TextsAlong:
 def standin_app(
     settings: Settings, engine: Engine, gateway: FakeGateway, keyring: Keyring
 ) -> FastAPI:
-    # No Twilio API URL: the service mounts the local stand-in, as `make run` does.
-    local = settings.model_copy(update={"twilio_api_url": ""})
+    # The service mounts the local stand-in, as `make run` (`serve --demo`) does.
+    local = as_demo(settings)
     assert local.uses_local_standin
     return create_app(local, engine=engine, gateway=gateway, keyring=keyring)
 
@@ -76,7 +76,7 @@ def simulate(url: str, tmp_path: Path, *args: str, token: str = TOKEN) -> tuple[
         "HOTLINE_PUBLIC_URL": PUBLIC_URL,
         "TWILIO_AUTH_TOKEN": token,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "HOTLINE_TWILIO_API_URL": "",
+        "HOTLINE_TWILIO_API_URL": PUBLIC_URL + LOCAL_STANDIN_PATH,
         "HOTLINE_DATA_DIR": str(tmp_path),
     }
     result = CliRunner().invoke(cli, ["simulate", "sms", "--url", url, *args], env=env)

@@ -15,7 +15,7 @@ from hotline.voice.flow import CallState, DialEnded, Gather, Incoming, Pressed
 HOTLINE = flow.Hotline(
     menu=(flow.MenuOption("en", "1"), flow.MenuOption("es", "2")),
     default_language="en",
-    backup_number="+13125550111",
+    backup_numbers=("+13125550111",),
     resources=EXAMPLE,
 )
 

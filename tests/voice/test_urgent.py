@@ -12,12 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from hotline.app import create_app, make_dispatcher, tick_callbacks
+from hotline.app import create_app, make_dispatcher
 from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.models import Callback, CallRecord, Shift, Volunteer
 from hotline.privacy.pseudonym import Keyring
 from hotline.routing.service import volunteer_phone_place
+from hotline.schedule import tick_callbacks
 from hotline.simulator.call import CallResult, CallSimulator, DialAnswer, ScriptedKeys
 from hotline.telephony.fake import FakeGateway
 from tests.support import CALLER, HOTLINE, PUBLIC_URL, TOKEN, place_call, signed_post

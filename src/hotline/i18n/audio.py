@@ -23,6 +23,7 @@ class Recordings:
 
     base_url: str = ""
     files: dict[tuple[str, str], str] = field(default_factory=dict)
+    directory: Path | None = None
 
     def url(self, code: str, message: Msg) -> str | None:
         """The recording of `message` in `code`, or None when there is none."""
@@ -31,6 +32,14 @@ class Recordings:
 
     def has(self, code: str, message: Msg) -> bool:
         return (code, message_id(message)) in self.files
+
+    def file(self, code: str, name: str) -> Path | None:
+        """The file a request for /audio/<code>/<name> may be given: only one the scan
+        found, so no other path under (or outside) the folder is ever served."""
+        stem = name.rpartition(".")[0]
+        if self.directory is None or self.files.get((code, stem)) != name:
+            return None
+        return self.directory / code / name
 
 
 def scan(directory: Path | None, *, base_url: str) -> Recordings:
@@ -42,4 +51,4 @@ def scan(directory: Path | None, *, base_url: str) -> Recordings:
         for path in sorted(directory.glob("*/*"))
         if path.suffix in AUDIO_SUFFIXES
     }
-    return Recordings(base_url=base_url.rstrip("/"), files=files)
+    return Recordings(base_url=base_url.rstrip("/"), files=files, directory=directory)

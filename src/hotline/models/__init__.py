@@ -4,6 +4,7 @@ from hotline.db import metadata
 from hotline.models.auth import USER_ROLES, AuditEntry, User
 from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
+from hotline.models.deployment import KeyCheck, SpoolApplied
 from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
 from hotline.models.sms import OptOut, SmsCase, SmsInbound
@@ -19,6 +20,7 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CallerPreference",
+    "KeyCheck",
     "OptOut",
     "OutboxMessage",
     "SenderPace",
@@ -26,6 +28,7 @@ __all__ = [
     "ShiftOverride",
     "SmsCase",
     "SmsInbound",
+    "SpoolApplied",
     "User",
     "Volunteer",
     "metadata",

@@ -95,7 +95,7 @@ def plan(
     on_call: Sequence[Person],
     language: str,
     enabled: Collection[str],
-    backup_number: str | None,
+    backup_numbers: Sequence[str],
     can_call_back: bool,
     phone: Callable[[Person], str],
 ) -> Plan:
@@ -112,8 +112,9 @@ def plan(
             legs = tuple(_leg(p, language, enabled, phone) for p in speakers[:MAX_LEGS])
         elif tier.kind == "others":
             legs = tuple(_leg(p, language, enabled, phone) for p in others[:MAX_LEGS])
-        elif tier.kind == "backup" and backup_number:
-            legs = (Leg(BACKUP_LEG, backup_number),)
+        elif tier.kind == "backup":
+            # Every backup number rings at once: whoever picks up first takes the call.
+            legs = tuple(Leg(BACKUP_LEG, number) for number in backup_numbers)
         if legs or (tier.kind == "callback" and can_call_back):
             steps.append(Step(number, tier.kind, legs, tier.ring_seconds))
     return Plan(tuple(steps))

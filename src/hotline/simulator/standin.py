@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
 import hmac
 import secrets
 import threading
@@ -12,8 +14,9 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.telephony.segments import segments
@@ -39,6 +42,10 @@ CALL_TO_ERRORS: Mapping[str, tuple[int, str]] = {
     "+15005550004": (21216, "Call blocked by Twilio blocklist"),
 }
 _ENDED = frozenset({"canceled", "completed", "busy", "failed", "no-answer"})
+# A message still on its way cannot be deleted (Twilio's error 20009).
+_IN_PROGRESS = frozenset({"queued", "accepted", "sending", "scheduled"})
+# What Twilio reports of a message it carried, and the pause before each report.
+DELIVERY = (("sent", 0.05), ("delivered", 0.05))
 
 Resource = dict[str, Any]
 
@@ -68,9 +75,16 @@ class StandinRecord:
             self.calls.clear()
 
 
-def create_standin(*, account_sid: str, auth_token: str) -> FastAPI:
-    """The stand-in app; mount it where the SDK's `api.base_url` points."""
+def create_standin(
+    *, account_sid: str, auth_token: str, public_url: str | None = None, report: bool = True
+) -> FastAPI:
+    """The stand-in app; mount it where the SDK's `api.base_url` points.
+
+    With `report`, each message's StatusCallback hears "sent" then "delivered", signed
+    as Twilio signs, when the callback is under `public_url` (the service itself).
+    """
     record = StandinRecord()
+    background: set[asyncio.Task[None]] = set()
     app = FastAPI(title="Twilio stand-in", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.standin = record
     expected = f"{account_sid}:{auth_token}".encode()
@@ -137,7 +151,21 @@ def create_standin(*, account_sid: str, auth_token: str) -> FastAPI:
         }
         with record.lock:
             record.messages.append(message)
+        callback = message["status_callback"]
+        if report and callback and public_url and callback.startswith(public_url):
+            task = asyncio.create_task(_deliver(record, message, auth_token))
+            background.add(task)
+            task.add_done_callback(background.discard)
         return message
+
+    @router.delete("/Messages/{message_sid}.json", status_code=204)
+    def delete_message(request: Request, message_sid: str) -> Response:
+        with record.lock:
+            message = _find(record.messages, message_sid, request)
+            if message["status"] in _IN_PROGRESS:
+                raise StandinError(409, 20009, "Cannot delete a message still in progress")
+            record.messages.remove(message)
+        return Response(status_code=204)
 
     @router.get("/Messages.json")
     def list_messages(request: Request) -> Resource:
@@ -259,6 +287,40 @@ def create_standin(*, account_sid: str, auth_token: str) -> FastAPI:
 
     app.include_router(router)
     return app
+
+
+async def _deliver(record: StandinRecord, message: Resource, auth_token: str) -> None:
+    """Report the message sent, then delivered, to its status callback, as Twilio would."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        for status, pause in DELIVERY:
+            await asyncio.sleep(pause)
+            with record.lock:
+                if message not in record.messages:
+                    return
+                message["status"] = status
+            params = {
+                "AccountSid": message["account_sid"],
+                "From": message["from"] or "",
+                "MessageSid": message["sid"],
+                "MessageStatus": status,
+                "SmsSid": message["sid"],
+                "SmsStatus": status,
+                "To": message["to"],
+                "ApiVersion": API_VERSION,
+            }
+            url = message["status_callback"]
+            signature = _signature(auth_token, url, params)
+            try:
+                await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+            except httpx.HTTPError:
+                return
+
+
+def _signature(token: str, url: str, params: Mapping[str, str]) -> str:
+    """X-Twilio-Signature for a form POST, computed as Twilio computes it."""
+    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 def _error_response(status: int, code: int, message: str) -> JSONResponse:

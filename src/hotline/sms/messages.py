@@ -25,6 +25,10 @@ OPTED_OUT = N_(
     "sms", "You will get no more texts from this number. Reply %(start)s to start again."
 )
 OPTED_IN = N_("sms", "You will get texts from this number again.")
+# TRANSLATORS: sent by Twilio when the hotline is down; %(number)s is a number to call.
+FALLBACK = N_(
+    "sms", "This hotline cannot answer texts right now. For urgent help, call %(number)s."
+)
 DELETED = N_("sms", "We deleted everything we held about your phone number.")
 RESOURCES_INTRO = N_("sms", "Places that can help you:")
 # TRANSLATORS: one line of the resources list; %(name)s an organisation, %(phone)s its number.

@@ -25,12 +25,9 @@ from hotline.outbox.service import StatusReport
 from hotline.routing.service import person
 from hotline.sms import flow, messages, relay, twiml
 from hotline.sms import service as sms_service
+from hotline.sms.paths import SMS_PATH, STATUS_PATH
 from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import first, parse_query
-
-SMS_PATH = "/twilio/sms"
-STATUS_PATH = "/twilio/sms/status"
-
 
 ACCEPT = re.compile(r"\s*accept\s*(\d{6})\s*", re.IGNORECASE)
 # Twilio's ids ("SM" and 32 hex digits); anything else would not fit sms_inbound.

@@ -258,7 +258,7 @@ class Hotline:
 
     menu: tuple[MenuOption, ...]
     default_language: str
-    backup_number: str | None
+    backup_numbers: tuple[str, ...]
     resources: tuple[Resource, ...]
     # Languages with no machine voice: their callers are offered the text copy up front.
     audio_only: frozenset[str] = frozenset()
@@ -297,11 +297,11 @@ def respond(
 
 def fallback(lang: str, hotline: Hotline) -> Reply:
     """The reply when anything went wrong: an apology, then a person if we have one."""
-    if hotline.backup_number is None:
+    if not hotline.backup_numbers:
         return Reply((Say(APOLOGY_NO_BACKUP, lang), Hangup()), lang, (Note("fallback"),))
     # Past every tier: nothing follows the backup but the menu.
     dial = Dial(
-        (Leg(BACKUP_LEG, hotline.backup_number),),
+        tuple(Leg(BACKUP_LEG, number) for number in hotline.backup_numbers),
         CallState("urgent", lang, tier=MAX_TIERS),
         DIAL_TIMEOUT,
     )

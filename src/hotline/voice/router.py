@@ -315,7 +315,7 @@ def _plan(runtime: Runtime, lang: str, *, can_call_back: bool) -> Plan:
         on_call=runtime.roster.snapshot.on_call(datetime.now(UTC)),
         language=lang,
         enabled=runtime.catalogs.languages,
-        backup_number=settings.backup_number,
+        backup_numbers=settings.backup_numbers,
         can_call_back=can_call_back,
         phone=runtime.open_phone,
     )

@@ -15,7 +15,6 @@ from hotline.i18n.catalogs import Catalogs
 from hotline.i18n.languages import language_name
 from hotline.voice.flow import (
     APOLOGY,
-    APOLOGY_NO_BACKUP,
     DIAL_TIMEOUT,
     WHISPER,
     CallState,
@@ -46,6 +45,10 @@ class Renderer:
         # Replies are few and deterministic; rendering each once keeps the webhook
         # fast (the XML builders cost far more than a dictionary lookup).
         self.render = lru_cache(maxsize=4096)(self._render)
+
+    @property
+    def recordings(self) -> Recordings:
+        return self._recordings
 
     def action_url(self, state: CallState) -> str:
         """The absolute URL that carries `state` back to us, keys sorted."""
@@ -142,22 +145,24 @@ class Renderer:
             parent.say(text, language=standin.say_language, voice=standin.voice)
 
 
-def static_fallback(*, catalogs: Catalogs, codes: list[str], backup_number: str | None) -> str:
+def static_fallback(*, catalogs: Catalogs, codes: list[str], numbers: tuple[str, ...]) -> str:
     """The TwiML for Twilio's fallback URL, for when this service cannot answer at all.
 
-    It apologises in every voice-menu language, then rings the backup number if there
-    is one. Audio-only languages are said by their stand-in voice: the fallback host
-    may not serve recordings.
+    It apologises in every voice-menu language, then rings the backup numbers one after
+    the other. Audio-only languages are said by their stand-in voice: the fallback host
+    may not serve recordings. Without a backup number there is no fallback to serve.
     """
+    if not numbers:
+        raise ValueError("a fallback needs a backup number to ring")
     response = VoiceResponse()
-    message = APOLOGY if backup_number else APOLOGY_NO_BACKUP
     for code in codes:
         language = catalogs.language(code)
         voice = catalogs.registry[language.standin] if language.audio_only else language
-        text = catalogs.translator(code)(message)
+        text = catalogs.translator(code)(APOLOGY)
         response.say(text, language=voice.say_language, voice=voice.voice)
-    if backup_number:
-        response.dial(timeout=DIAL_TIMEOUT, answer_on_bridge=True).number(backup_number)
+    for number in numbers:
+        # No action: an unanswered dial falls through to the next number.
+        response.dial(timeout=DIAL_TIMEOUT, answer_on_bridge=True).number(number)
     response.hangup()
     return str(response)
 
