@@ -29,6 +29,10 @@ TWILIO_API_URL = "https://api.twilio.com"
 DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
 MIN_SECRET_CHARS = 32
+# What .env.example and the documentation put where a real value must go.
+EXAMPLE_MARK = "change-me"
+EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net", ".example", ".invalid")
+FICTIONAL_NUMBER = re.compile(r"\+1\d{3}55501\d{2}")
 # What a production start needs, each named as the operator sets it.
 REQUIRED = (
     "TWILIO_ACCOUNT_SID",
@@ -270,7 +274,29 @@ class Settings(BaseSettings):
             found.append("HOTLINE_PUBLIC_URL must start with https:// (Twilio signs that URL)")
         if not _https_or_loopback(self.twilio_api_url):
             found.append("HOTLINE_TWILIO_API_URL must start with https://")
-        return found + self.consistency()
+        return found + self._examples() + self.consistency()
+
+    def _examples(self) -> list[str]:
+        """Values copied from .env.example or the demo, which no deployment can run on."""
+        found = []
+        secrets_given = {
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "HOTLINE_SECRET_KEY": self.secret_key,
+        }
+        for name, value in secrets_given.items():
+            if value is not None and EXAMPLE_MARK in value.get_secret_value():
+                found.append(f"{name} still has the example value: set the real one")
+        if self.twilio_account_sid == LOCAL_ACCOUNT_SID:
+            found.append("TWILIO_ACCOUNT_SID is the demo's: set the real account")
+        if (urlsplit(self.public_url).hostname or "").endswith(EXAMPLE_DOMAINS):
+            found.append("HOTLINE_PUBLIC_URL still names an example host: set the real one")
+        for name, number in (
+            ("HOTLINE_BACKUP_NUMBER", self.backup_number),
+            ("HOTLINE_BACKUP_NUMBER_2", self.backup_number_2),
+        ):
+            if number is not None and FICTIONAL_NUMBER.fullmatch(number):
+                found.append(f"{name} is a fictional 555-01xx number: set one that rings")
+        return found
 
     def consistency(self) -> list[str]:
         """Settings that contradict each other, one line each, naming the variable."""

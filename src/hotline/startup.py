@@ -120,6 +120,10 @@ def _upgrade_sqlite(settings: Settings) -> None:
             f"the database file {path} cannot be used: {short_reason(error)} "
             "(HOTLINE_DATABASE_URL, HOTLINE_DATA_DIR)"
         ) from None
+    # SQLite makes its write-ahead log and shared-memory files with the file's own mode.
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists() and part.stat().st_mode & 0o077:
+            part.chmod(0o600)
 
 
 def _writable(path: Path) -> bool:
