@@ -23,6 +23,8 @@ ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://hotline.example.org"
 CALLER = "+13125550188"
 HOTLINE = "+13125550100"
+# The carrier vouches for the caller's number (STIR/SHAKEN A-level attestation).
+ATTESTED = "TN-Validation-Passed-A"
 SIGNER = RequestValidator(TOKEN)
 
 
@@ -96,6 +98,7 @@ def place_call(
     caller: str = CALLER,
     to: str = HOTLINE,
     answer: Callable[[str], DialAnswer] | None = None,
+    attestation: str | None = None,
 ) -> CallResult:
     """One call through the simulator, keys pressed in order ("-" presses nothing)."""
     return CallSimulator(
@@ -107,6 +110,7 @@ def place_call(
         keys=ScriptedKeys(keys),
         out=lambda _line: None,
         answer=answer,
+        attestation=attestation,
     ).run()
 
 

@@ -27,7 +27,16 @@ from hotline.simulator.standin import StandinRecord
 from hotline.telephony.fake import FakeGateway
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
-from tests.support import ACCOUNT_SID, CALLER, HOTLINE, PUBLIC_URL, TOKEN, place_call, signed_post
+from tests.support import (
+    ACCOUNT_SID,
+    ATTESTED,
+    CALLER,
+    HOTLINE,
+    PUBLIC_URL,
+    TOKEN,
+    place_call,
+    signed_post,
+)
 
 TAGALOG_LINE = "+13125550102"
 MENU_DIGITS = {"en": "1", "es": "2", "zh": "3", "pl": "4", "ar": "5", "uk": "6", "ru": "7",
@@ -36,9 +45,14 @@ WAIT = "-"
 
 
 def call(
-    client: TestClient, keys: list[str], *, caller: str = CALLER, to: str = HOTLINE
+    client: TestClient,
+    keys: list[str],
+    *,
+    caller: str = CALLER,
+    to: str = HOTLINE,
+    attestation: str | None = ATTESTED,
 ) -> CallResult:
-    return place_call(client, keys, caller=caller, to=to)
+    return place_call(client, keys, caller=caller, to=to, attestation=attestation)
 
 
 def offered(result: CallResult) -> list[str]:

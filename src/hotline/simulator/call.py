@@ -182,6 +182,7 @@ class CallSimulator:
         answer: Callable[[str], DialAnswer] | None = None,
         max_steps: int = 200,
         account_sid: str = ACCOUNT_SID,
+        attestation: str | None = None,
     ) -> None:
         if max_steps < 1:
             raise ValueError("max_steps must be at least 1")
@@ -195,6 +196,8 @@ class CallSimulator:
         self._answer = answer or _answer_and_stay
         self._max_steps = max_steps
         self._account_sid = account_sid
+        # STIR/SHAKEN's verdict on the caller's number, as Twilio passes it (StirVerstat).
+        self._attestation = attestation
         self._transcript: list[Heard] = []
         self._requests: list[str] = []
         self._steps = 0
@@ -219,6 +222,8 @@ class CallSimulator:
             keys=self._keys,
             prefix="",
         )
+        if self._attestation is not None and not outbound:
+            leg.params["StirVerstat"] = self._attestation
         ended_by: EndedBy
         first = answering or self._public_url + VOICE_PATH
         try:

@@ -16,14 +16,20 @@ def region(number: str) -> str | None:
         return None
 
 
+# What carriers put in caller ID for a withheld number: the keypad spellings of
+# ANONYMOUS, RESTRICTED, BLOCKED, UNKNOWN and UNAVAILABLE. Every withheld caller shares
+# them, so nothing may be remembered or linked under one.
+WITHHELD = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"})
+
+
 @lru_cache(maxsize=65_536)
 def textable(number: str | None) -> bool:
     """True when `number` is a real E.164 number a text message can be sent to.
 
     Withheld callers arrive as "anonymous", "restricted" or a carrier placeholder,
-    none of which parse as a valid number.
+    none of which count.
     """
-    if not number or not number.startswith("+"):
+    if not number or not number.startswith("+") or number in WITHHELD:
         return False
     try:
         parsed = phonenumbers.parse(number, None)

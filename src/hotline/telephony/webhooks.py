@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_plus
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+# STIR/SHAKEN: the originating carrier vouches that the caller may use this number.
+FULL_ATTESTATION = "TN-Validation-Passed-A"
 
 
 def parse_form(body: bytes) -> dict[str, list[str]]:
@@ -46,6 +48,8 @@ class VoiceWebhook:
     hotline_number: str | None
     digits: str | None
     dial_status: str | None
+    # The carrier vouches for the caller's number (A-level attestation).
+    attested: bool = False
 
     @classmethod
     def from_form(cls, form: Mapping[str, Sequence[str]]) -> VoiceWebhook:
@@ -55,6 +59,7 @@ class VoiceWebhook:
             hotline_number=first(form, "To"),
             digits=digits.strip() if digits is not None else None,
             dial_status=first(form, "DialCallStatus"),
+            attested=first(form, "StirVerstat") == FULL_ATTESTATION,
         )
 
 

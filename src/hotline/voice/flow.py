@@ -102,10 +102,14 @@ class CallState:
     section: int = 0
     # The escalation tier an urgent call has reached (from 1).
     tier: int = 0
+    # The carrier vouched for the caller's number when the call came in.
+    attested: bool = False
 
     def query(self) -> list[tuple[str, str]]:
         """The state as query parameters, keys sorted, as Twilio signs them."""
         items = {"attempt": str(self.attempt), "step": self.step}
+        if self.attested:
+            items["verified"] = "1"
         if self.lang is not None:
             items["lang"] = self.lang
         if self.step == "rights":
@@ -134,15 +138,23 @@ class CallState:
         tier = int(query.get("tier", "0"))
         if not 0 <= tier <= MAX_TIERS:
             raise ValueError("tier out of range")
-        return cls(step=step, lang=lang, attempt=attempt, section=section, tier=tier)
+        attested = query.get("verified") == "1"
+        return cls(
+            step=step, lang=lang, attempt=attempt, section=section, tier=tier, attested=attested
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A new call: the language of the line it came in on, and the caller's, if known."""
+    """A new call: the language of the line it came in on, and the caller's, if known.
+
+    `attested` when the carrier vouches for the caller's number; only then may anything
+    remembered under it be used, and the call's later steps carry that.
+    """
 
     line_language: str | None = None
     remembered: str | None = None
+    attested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +289,16 @@ def respond(
     `plan` is the escalation as it stands now, for the steps that may ring someone.
     """
     if state is None or isinstance(event, Incoming):
-        return _start(event if isinstance(event, Incoming) else Incoming(), hotline)
+        incoming = event if isinstance(event, Incoming) else Incoming()
+        return _attested(_start(incoming, hotline), incoming.attested)
+    return _attested(_respond(state, event, hotline, plan), state.attested)
+
+
+def _respond(state: CallState, event: Event, hotline: Hotline, plan: Plan | None) -> Reply:
     if isinstance(event, DialEnded):
         return _after_dial(state, event, hotline, plan)
+    if isinstance(event, Incoming):
+        return _start(event, hotline)
     if state.step == "language":
         return _language_menu_key(state, event.digits, hotline)
     lang = state.lang or hotline.default_language
@@ -293,6 +312,19 @@ def respond(
         return _resources_key(lang, event.digits, hotline)
     # A key pressed while a dial was being set up means nothing: offer the menu.
     return main_menu(lang, hotline)
+
+
+def _attested(reply: Reply, attested: bool) -> Reply:
+    """`reply` with the call's attestation carried into the states it sends Twilio on to."""
+    if not attested:
+        return reply
+    intents = tuple(
+        replace(intent, next=replace(intent.next, attested=True))
+        if isinstance(intent, Gather | Dial)
+        else intent
+        for intent in reply.intents
+    )
+    return replace(reply, intents=intents)
 
 
 def fallback(lang: str, hotline: Hotline) -> Reply:

@@ -42,9 +42,13 @@ async def incoming_call(request: Request) -> Response:
     try:
         hook = VoiceWebhook.from_form(form)
         caller_keys = _caller_keys(runtime, first(form, "From"))
+        # Caller ID is trivially spoofed: what a caller hears depends on what is held
+        # under their number only when the carrier vouches for it, or anyone with a list
+        # of numbers could learn which of them called, and in which language.
         incoming = flow.Incoming(
             line_language=runtime.settings.line_languages.get(hook.hotline_number or ""),
-            remembered=_remembered(runtime, caller_keys),
+            remembered=_remembered(runtime, caller_keys) if hook.attested else None,
+            attested=hook.attested,
         )
         reply = flow.respond(None, incoming, runtime.hotline)
         _record(runtime, hook.call_sid, reply, caller_key=caller_keys[0] if caller_keys else None)
@@ -83,8 +87,9 @@ async def next_step(request: Request) -> Response:
         reply = flow.respond(state, event, runtime.hotline, plan)
         _record(runtime, hook.call_sid, reply)
         if reply.effects:
+            attested = hook.attested or (state is not None and state.attested)
             try:
-                _carry_out(runtime, hook, first(form, "From"), reply.effects)
+                _carry_out(runtime, hook, first(form, "From"), reply.effects, attested=attested)
             except Exception:
                 log.exception("could not queue what the caller asked for")
         return _twiml(runtime.renderer.render(reply.intents, hook.hotline_number))
@@ -322,8 +327,9 @@ def _plan(runtime: Runtime, lang: str, *, can_call_back: bool) -> Plan:
 
 
 def _caller_keys(runtime: Runtime, caller: str | None) -> list[str]:
-    """The caller's pseudonyms under every live key, the current epoch's first."""
-    if not caller:
+    """The caller's pseudonyms under every live key, the current epoch's first; none for
+    a withheld number ("anonymous", "restricted"...), which all callers could share."""
+    if not textable(caller) or caller is None:
         return []
     keyring = runtime.keyring
     return [keyring.pseudonym(caller, epoch=epoch) for epoch in keyring.live_epochs()]
@@ -379,17 +385,24 @@ def _remembered(runtime: Runtime, caller_keys: list[str]) -> str | None:
 
 
 def _carry_out(
-    runtime: Runtime, hook: VoiceWebhook, caller: str | None, effects: tuple[flow.Effect, ...]
+    runtime: Runtime,
+    hook: VoiceWebhook,
+    caller: str | None,
+    effects: tuple[flow.Effect, ...],
+    *,
+    attested: bool,
 ) -> None:
-    """Queue what the flow asked for; the caller hears the reply whatever happens here."""
-    if not caller:
+    """Queue what the flow asked for; the caller hears the reply whatever happens here.
+    Nothing is kept for a withheld number: every such caller would share it."""
+    if caller is None or not textable(caller):
         return
     now = datetime.now(UTC)
     keyring = runtime.keyring
     epoch = keyring.current_epoch(now)
     for effect in effects:
         if isinstance(effect, flow.RememberLanguage):
-            if runtime.settings.remember_language_days == 0:
+            # A spoofed call must not set what the number's owner is answered in.
+            if runtime.settings.remember_language_days == 0 or not attested:
                 continue
             key = keyring.pseudonym(caller, epoch=epoch)
             runtime.preferences.remember(key, effect.lang, now)
