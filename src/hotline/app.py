@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from anyio import to_thread
@@ -30,6 +30,7 @@ from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n.audio import Recordings
 from hotline.i18n.translator import Translator
 from hotline.limits import Authenticate, RequestLimits
+from hotline.outbox.caps import RightsLedger
 from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
@@ -54,6 +55,8 @@ from hotline.voice.twiml import CallbackRenderer, Renderer
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_SECONDS = 2.0
+# Rows a dispatcher sends at once: one request Twilio leaves hanging holds up no other.
+SEND_WORKERS = 8
 VOICE_PREFIX = "/twilio/voice"
 
 
@@ -125,6 +128,7 @@ def build_runtime(
         ),
         sms_memory=SmsMemory(),
         static_fallback=static_fallback,
+        rights_ledger=RightsLedger(),
     )
 
 
@@ -146,13 +150,16 @@ def create_app(
         await to_thread.run_sync(runtime.preferences.refresh, runtime.engine)
         await to_thread.run_sync(runtime.roster.refresh)
         await to_thread.run_sync(runtime.sms_memory.refresh, runtime.engine)
+        await to_thread.run_sync(
+            lambda: runtime.rights_ledger.refresh(runtime.engine, now=datetime.now(UTC))
+        )
         tasks = [asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds))]
         tasks += scheduler.tasks()
         stop = threading.Event()
         dispatcher = None
         if settings.dispatches_in_web:
             dispatcher = threading.Thread(
-                target=make_dispatcher(settings, runtime).run,
+                target=make_dispatcher(settings, runtime, workers=SEND_WORKERS).run,
                 args=(stop,),
                 name="hotline-dispatcher",
                 daemon=True,
@@ -246,7 +253,7 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
     )
     runtime.roster.refresh()
     threads = scheduler.run_blocking(stop)
-    make_dispatcher(runtime.settings, runtime).run(stop)
+    make_dispatcher(runtime.settings, runtime, workers=SEND_WORKERS).run(stop)
     for thread in threads:
         thread.join()
 
@@ -266,15 +273,21 @@ def sms_resources(t: Translator, listed: tuple[resources.Resource, ...]) -> list
     return lines
 
 
-def make_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
-    """The outbox dispatcher for these settings."""
+def make_dispatcher(settings: Settings, runtime: Runtime, *, workers: int = 1) -> Dispatcher:
+    """The outbox dispatcher for these settings; `workers` rows are sent at once."""
     return Dispatcher(
         engine=runtime.engine,
         gateway=runtime.gateway,
         vault=runtime.vault,
+        keyring=runtime.keyring,
         settings=DispatchSettings(
             rate_per_second=settings.sms_rate_per_second,
             status_callback=f"{settings.public_url}{SMS_STATUS_PATH}",
+            workers=workers,
+            countries=frozenset(settings.sms_countries),
+            recipient_segments_per_day=settings.recipient_segments_per_day,
+            exempt=frozenset(settings.backup_numbers),
+            delete_from_twilio=settings.delete_from_twilio,
         ),
     )
 

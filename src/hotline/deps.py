@@ -22,6 +22,7 @@ from hotline.i18n.catalogs import Catalogs
 from hotline.i18n.languages import language_name
 from hotline.i18n.translator import Msg
 from hotline.models import User
+from hotline.outbox.caps import RightsLedger
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
 from hotline.routing.escalation import Tier
@@ -60,6 +61,8 @@ class Runtime:
     rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.
     static_fallback: str
+    # When the rights went by text to each number lately, as this process knows it.
+    rights_ledger: RightsLedger
 
     def open_phone(self, person: Person) -> str:
         """A volunteer's number, opened from its seal for a dial or a text."""

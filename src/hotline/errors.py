@@ -51,9 +51,16 @@ class TelephonyError(HotlineError):
     code = "telephony_error"
 
     def __init__(
-        self, message: str, *, twilio_code: int | None = None, retryable: bool = False
+        self,
+        message: str,
+        *,
+        twilio_code: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.twilio_code = twilio_code
         # Worth trying again later: Twilio's 5xx and 429, timeouts, refused connections.
         self.retryable = retryable
+        # Seconds Twilio asked us to wait (Retry-After), when it said.
+        self.retry_after = retry_after

@@ -70,6 +70,12 @@ def jobs(runtime: Runtime) -> list[Job]:
             lambda: runtime.preferences.refresh(runtime.engine),
             "each",
         ),
+        Job(
+            "rights-ledger",
+            settings.preference_refresh_seconds,
+            lambda: runtime.rights_ledger.refresh(runtime.engine, now=datetime.now(UTC)),
+            "each",
+        ),
         Job("keys", KEY_RATCHET_SECONDS, runtime.keyring.ratchet, "each"),
         Job("database", DATABASE_WATCH_SECONDS, DatabaseWatch(runtime).check, "each"),
         Job("callbacks", CALLBACK_TICK_SECONDS, lambda: tick_callbacks(runtime), "one"),

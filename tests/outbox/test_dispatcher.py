@@ -69,15 +69,21 @@ def enqueue(
         session.commit()
 
 
+KEYRING = Keyring(base_epoch=0, base_key=b"\x01" * 32, epoch_days=30)
+
+
 def dispatcher(
-    engine: Engine, gateway: FakeGateway, clock: Clock, rate: float | None = None
+    engine: Engine, gateway: FakeGateway, clock: Clock, rate: float | None = None, **options: object
 ) -> Dispatcher:
     return Dispatcher(
         engine=engine,
         gateway=gateway,
         vault=VAULT,
+        keyring=KEYRING,
         settings=DispatchSettings(
-            rate_per_second=rate, status_callback="https://hotline.example.org/twilio/sms/status"
+            rate_per_second=rate,
+            status_callback="https://hotline.example.org/twilio/sms/status",
+            **options,  # type: ignore[arg-type]
         ),
         clock=clock,
         sleep=clock.sleep,
@@ -108,7 +114,8 @@ def test_rows_are_sealed_until_sent_then_emptied(
     sent = rows(engine)
     assert [r.status for r in sent] == ["queued", "queued"]
     assert all(r.recipient_sealed is None and r.body_sealed is None for r in sent)
-    assert all(r.twilio_sid for r in sent)
+    assert all(r.carrier_ref and r.carrier_ref.isalnum() for r in sent)
+    assert all(not r.carrier_ref.startswith("SM") for r in sent if r.carrier_ref)
     assert gateway.messages[0]["status_callback"] == (
         f"https://hotline.example.org/twilio/sms/status?message={sent[0].id}"
     )
@@ -221,7 +228,7 @@ def test_status_callbacks_in_any_order_end_in_the_right_state(
             service.apply_status(
                 session,
                 message_id=row.id,
-                sid=row.twilio_sid or "",
+                ref=row.carrier_ref or "",
                 status=status,
                 error_code=None,
                 now=clock.now,
@@ -234,7 +241,7 @@ def test_status_callbacks_in_any_order_end_in_the_right_state(
 def test_a_callback_for_an_unknown_message_changes_nothing(engine: Engine) -> None:
     with Session(engine) as session:
         known = service.apply_status(
-            session, message_id=999, sid="SM" + "9" * 32, status="delivered", error_code=None,
+            session, message_id=999, ref="f" * 32, status="delivered", error_code=None,
             now=START,
         )  # fmt: skip
     assert known is False
@@ -253,7 +260,8 @@ def test_a_callback_that_overtakes_the_dispatcher_still_lands(
         (row,) = rows(engine)
         with Session(engine) as session:
             service.apply_status(
-                session, message_id=row.id, sid=sent.sid, status="delivered", error_code=None,
+                session, message_id=row.id, ref=service.carrier_ref(VAULT, sent.sid),
+                status="delivered", error_code=None,
                 now=clock.now,
             )  # fmt: skip
             session.commit()
@@ -263,7 +271,7 @@ def test_a_callback_that_overtakes_the_dispatcher_still_lands(
     send.run_once()
     (row,) = rows(engine)
     assert row.status == "delivered"
-    assert row.twilio_sid is not None
+    assert row.carrier_ref == service.carrier_ref(VAULT, gateway.messages[0]["sid"] or "")
     assert row.body_sealed is None
 
 
@@ -278,6 +286,7 @@ def test_two_dispatchers_at_once_never_send_the_same_row(engine: Engine, keyring
             engine=engine,
             gateway=gateway,
             vault=VAULT,
+            keyring=KEYRING,
             settings=DispatchSettings(rate_per_second=None, batch=7),
         )
         for _ in range(2)

@@ -139,7 +139,7 @@ def test_accepting_the_callback_asks_the_edge_to_arrange_it() -> None:
     assert messages(reply) == [flow.CALLBACK_CONFIRMED]
     assert isinstance(reply.intents[-1], flow.Hangup)
     hidden = flow.respond(
-        CallState("callback", "es", tier=4), Pressed("1", can_text=False), HOTLINE, PLAN
+        CallState("callback", "es", tier=4), Pressed("1", texting="hidden"), HOTLINE, PLAN
     )
     assert hidden.effects == ()
     declined = flow.respond(CallState("callback", "es", tier=4), Pressed(""), HOTLINE, PLAN)

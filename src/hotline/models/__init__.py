@@ -5,13 +5,22 @@ from hotline.models.auth import USER_ROLES, AuditEntry, User
 from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
 from hotline.models.deployment import KeyCheck, SpoolApplied
-from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
+from hotline.models.outbox import (
+    FINAL,
+    REFUSALS,
+    STATUS_RANK,
+    CarrierDeletion,
+    OutboxMessage,
+    RightsSent,
+    SenderPace,
+)
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
 from hotline.models.sms import OptOut, SmsCase, SmsInbound
 
 __all__ = [
     "AVAILABILITY",
     "FINAL",
+    "REFUSALS",
     "ROLES",
     "STATUS_RANK",
     "USER_ROLES",
@@ -20,9 +29,11 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CallerPreference",
+    "CarrierDeletion",
     "KeyCheck",
     "OptOut",
     "OutboxMessage",
+    "RightsSent",
     "SenderPace",
     "Shift",
     "ShiftOverride",

@@ -21,8 +21,11 @@ STATUS_RANK = {
     "failed": 4,
     "expired": 4,
     "canceled": 4,
+    "refused": 4,
 }
-FINAL = frozenset({"delivered", "read", "undelivered", "failed", "expired", "canceled"})
+FINAL = frozenset({"delivered", "read", "undelivered", "failed", "expired", "canceled", "refused"})
+# Why the outbox itself refused a message (status "refused").
+REFUSALS = ("country", "recipient_cap")
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -46,9 +49,16 @@ class OutboxMessage(SQLModel, table=True):
     parts: int = 1
     segments: int = 1
     status: str = Field(default="pending", max_length=16, index=True)
+    # Why the outbox refused it: a country not served, or a number sent too much.
+    refusal: str | None = Field(default=None, max_length=16)
     attempts: int = 0
     error_code: int | None = None
-    twilio_sid: str | None = Field(default=None, max_length=40, unique=True)
+    # A keyed hash of Twilio's id: a copy of the database cannot be joined with Twilio's
+    # logs, yet a status callback still finds its row.
+    carrier_ref: str | None = Field(default=None, max_length=32, unique=True)
+    sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     claimed_until: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
@@ -65,3 +75,32 @@ class SenderPace(SQLModel, table=True):
 
     sender: str = Field(primary_key=True, max_length=32)
     next_slot_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CarrierDeletion(SQLModel, table=True):
+    """A message or call to delete from Twilio, so its logs do not keep who was in touch.
+
+    Twilio's id is sealed until the deletion is done, then the row goes.
+    """
+
+    __tablename__ = "carrier_deletion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=32, unique=True)
+    kind: str = Field(max_length=8)
+    sid_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class RightsSent(SQLModel, table=True):
+    """The rights went by text to a number (a pseudonym) at `at`, by call or by text:
+    counted so one number gets them a few times a day at most."""
+
+    __tablename__ = "rights_sent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_key: str = Field(max_length=64, index=True)
+    key_epoch: int
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))

@@ -3,6 +3,13 @@
 Any number of dispatchers may run against one PostgreSQL database: rows are claimed
 with FOR UPDATE SKIP LOCKED and a compare-and-set on their status, so no two send
 the same row, and each sender's pace is a row that every dispatcher reserves from.
+Within one dispatcher several rows are sent at once (each sender still at its pace),
+so one request Twilio leaves hanging does not hold up the rest of the outbox.
+
+Before a row goes out it is checked once more, whatever feature queued it: a number
+that opted out since is not texted; a number outside the served countries, or a
+caller's number already sent its day's worth of segments, is refused, and the row
+says why. Volunteers' and the backup numbers are exempt from that daily cap.
 """
 
 from __future__ import annotations
@@ -11,19 +18,23 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from hotline.db import aware
 from hotline.errors import TelephonyError
-from hotline.models import OptOut, OutboxMessage, SenderPace
-from hotline.outbox.service import place
+from hotline.models import OptOut, OutboxMessage, SenderPace, Volunteer
+from hotline.outbox.deletions import Deletions
+from hotline.outbox.service import carrier_ref, place
+from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import SealError, Vault
-from hotline.telephony.gateway import Gateway
+from hotline.telephony.gateway import Gateway, Record
+from hotline.telephony.numbers import region
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +44,7 @@ LEAD = timedelta(milliseconds=30)
 LATE = timedelta(milliseconds=5)
 # A row out of the dispatcher's hands keeps nothing that could reach the recipient.
 EMPTIED = {"recipient_sealed": None, "body_sealed": None, "claimed_until": None}
+DAY = timedelta(hours=24)
 
 Clock = Callable[[], datetime]
 
@@ -43,7 +55,7 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class DispatchSettings:
-    """How the dispatcher paces and retries."""
+    """How the dispatcher paces, retries, and what it refuses."""
 
     # Messages a second per sender number; None sends as fast as Twilio takes them.
     rate_per_second: float | None = 1.0
@@ -53,6 +65,17 @@ class DispatchSettings:
     longest_retry: timedelta = timedelta(minutes=5)
     # Where Twilio reports each message's fate; the row id is added to it.
     status_callback: str | None = None
+    # Rows sent at once; 1 sends one after the other in the calling thread.
+    workers: int = 1
+    # The countries (ISO codes) whose numbers may be texted or called at all.
+    countries: frozenset[str] = frozenset({"US", "CA"})
+    # Segments a caller-facing number may be sent in 24 hours.
+    recipient_segments_per_day: int = 120
+    # Numbers exempt from that cap besides volunteers' own: the backup numbers.
+    exempt: frozenset[str] = field(default_factory=frozenset)
+    # Delete each message from Twilio once final; this long after sending at the latest.
+    delete_from_twilio: bool = True
+    delete_after: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +92,7 @@ class Claimed:
     # The lease this dispatcher holds the row under: renewed before each send.
     lease_until: datetime | None = None
     recipient_key: str = ""
+    segments: int = 1
 
 
 class Dispatcher:
@@ -80,6 +104,7 @@ class Dispatcher:
         engine: Engine,
         gateway: Gateway,
         vault: Vault,
+        keyring: Keyring,
         settings: DispatchSettings,
         clock: Clock = utcnow,
         sleep: Callable[[float], None] = time.sleep,
@@ -87,29 +112,46 @@ class Dispatcher:
         self._engine = engine
         self._gateway = gateway
         self._vault = vault
+        self._keyring = keyring
         self._settings = settings
         self._clock = clock
         self._sleep = sleep
+        self.deletions = Deletions(engine=engine, gateway=gateway, vault=vault, clock=clock)
 
     def run(self, stop: threading.Event, *, idle: float = 0.5) -> None:
         """Send until `stop` is set, resting `idle` seconds when nothing is due."""
-        while not stop.is_set():
-            try:
-                sent = self.run_once()
-            except SQLAlchemyError as error:
-                log.warning("outbox unreachable", extra={"error": type(error).__name__})
-                sent = 0
-            if sent == 0:
-                stop.wait(idle)
+        workers = max(self._settings.workers, 1)
+        in_flight: set[Future[None]] = set()
+        with ThreadPoolExecutor(workers, thread_name_prefix="hotline-send") as pool:
+            while not stop.is_set():
+                in_flight = {f for f in in_flight if not f.done()}
+                claimed: list[Claimed] = []
+                try:
+                    if len(in_flight) < workers:
+                        claimed = self.claim(limit=workers - len(in_flight))
+                    if self._settings.delete_from_twilio and not claimed:
+                        self.deletions.run_due()
+                except SQLAlchemyError as error:
+                    log.warning("outbox unreachable", extra={"error": type(error).__name__})
+                in_flight |= {pool.submit(self._send_logged, row) for row in claimed}
+                if not claimed:
+                    stop.wait(idle if not in_flight else 0.05)
 
     def run_once(self) -> int:
-        """Expire, reclaim and send one batch of due rows. Returns how many were tried."""
+        """Expire, reclaim and send one batch of due rows, and make the deletions that
+        are due. Returns how many rows were tried."""
         claimed = self.claim()
-        for row in claimed:
-            self._send(row)
+        if self._settings.workers <= 1:
+            for row in claimed:
+                self._send(row)
+        else:
+            with ThreadPoolExecutor(self._settings.workers) as pool:
+                list(pool.map(self._send, claimed))
+        if self._settings.delete_from_twilio:
+            self.deletions.run_due()
         return len(claimed)
 
-    def claim(self) -> list[Claimed]:
+    def claim(self, limit: int | None = None) -> list[Claimed]:
         """Due rows, now held by this dispatcher for one lease."""
         now = self._clock()
         with Session(self._engine, expire_on_commit=False) as session:
@@ -119,7 +161,7 @@ class Dispatcher:
                 .where(OutboxMessage.status == "pending")
                 .where(col(OutboxMessage.next_attempt_at) <= now)
                 .order_by(col(OutboxMessage.id))
-                .limit(self._settings.batch)
+                .limit(min(limit or self._settings.batch, self._settings.batch))
                 .with_for_update(skip_locked=True)
             ).all()
             held: list[int] = []
@@ -197,13 +239,14 @@ class Dispatcher:
             row.expires_at,
             row.kind,
             recipient_key=row.recipient_key,
+            segments=row.segments,
         )
 
-    def _hold(self, row: Claimed) -> tuple[bool, bool]:
+    def _hold(self, row: Claimed) -> tuple[bool, str | None]:
         """Renew this dispatcher's lease on `row` (False if it lost the row meanwhile),
-        and say whether its recipient has since opted out."""
+        and say why it must not go out now, if it must not."""
         with Session(self._engine) as session:
-            opted_out = row.kind == "sms" and session.get(OptOut, row.recipient_key) is not None
+            refusal = self._refusal(session, row)
             renewed = session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row.id)
@@ -212,7 +255,44 @@ class Dispatcher:
                 .values(claimed_until=self._clock() + self._settings.lease)
             ).rowcount
             session.commit()
-        return renewed == 1, opted_out
+        return renewed == 1, refusal
+
+    def _refusal(self, session: Session, row: Claimed) -> str | None:
+        """ "opted_out", "country" or "recipient_cap" when the row must not be sent."""
+        keys = self._keyring.pseudonyms(row.recipient, at=self._clock())
+        if row.kind == "sms":
+            opted = session.exec(
+                select(OptOut.contact_key).where(col(OptOut.contact_key).in_(keys))
+            )
+            if opted.first() is not None:
+                return "opted_out"
+        if region(row.recipient) not in self._settings.countries:
+            return "country"
+        if self._exempt(session, row.recipient):
+            return None
+        sent = session.exec(
+            select(func.coalesce(func.sum(OutboxMessage.segments), 0))
+            .where(col(OutboxMessage.recipient_key).in_(keys))
+            .where(col(OutboxMessage.sent_at) >= self._clock() - DAY)
+        ).one()
+        if int(sent) + row.segments > self._settings.recipient_segments_per_day:
+            return "recipient_cap"
+        return None
+
+    def _exempt(self, session: Session, number: str) -> bool:
+        if number in self._settings.exempt:
+            return True
+        key = self._vault.fingerprint(number, purpose="volunteer")
+        return (
+            session.exec(select(Volunteer.id).where(Volunteer.phone_key == key)).first() is not None
+        )
+
+    def _send_logged(self, row: Claimed) -> None:
+        try:
+            self._send(row)
+        except SQLAlchemyError as error:
+            # The lease runs out and another round sends it.
+            log.warning("outbox unreachable mid-send", extra={"error": type(error).__name__})
 
     def _send(self, row: Claimed) -> None:
         if self._clock() >= aware(row.expires_at):
@@ -224,12 +304,11 @@ class Dispatcher:
             self._sleep(wait)
         # A row waits for its slot while held: one whose lease ran out meanwhile may be
         # another dispatcher's now, and sending it here too would send it twice.
-        held, opted_out = self._hold(row)
+        held, refusal = self._hold(row)
         if not held:
             return
-        if opted_out:
-            # They texted STOP after this was queued: it is not sent.
-            self._finish(row.id, status="canceled", now=self._clock())
+        if refusal is not None:
+            self._refuse(row, refusal)
             return
         started = self._clock()
         self._push_pace_after_late_send(row.sender, slot, started)
@@ -247,7 +326,28 @@ class Dispatcher:
         except TelephonyError as error:
             self._failed(row, error)
             return
-        self._finish(row.id, status=sent.status or "queued", now=self._clock(), sid=sent.sid)
+        now = self._clock()
+        self._finish(row.id, status=sent.status or "queued", now=now, sid=sent.sid)
+        if self._settings.delete_from_twilio:
+            # At the latest a day on; a final status callback brings it forward.
+            kind: Record = "call" if row.kind == "call" else "message"
+            due = now + self._settings.delete_after
+            self.deletions.schedule(sid=sent.sid, kind=kind, due_at=due)
+
+    def _refuse(self, row: Claimed, refusal: str) -> None:
+        now = self._clock()
+        if refusal == "opted_out":
+            # They texted STOP after this was queued: it is not sent.
+            self._finish(row.id, status="canceled", now=now)
+            return
+        log.warning("the outbox refused a message", extra={"row": row.id, "why": refusal})
+        with Session(self._engine) as session:
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(status="refused", refusal=refusal, updated_at=now, **EMPTIED)
+            )
+            session.commit()
 
     def _failed(self, row: Claimed, error: TelephonyError) -> None:
         now = self._clock()
@@ -258,6 +358,10 @@ class Dispatcher:
         delay = min(
             self._settings.first_retry * (2 ** (row.attempts - 1)), self._settings.longest_retry
         )
+        if error.retry_after is not None:
+            # Twilio said how long to wait: so long, and this sender waits with it.
+            delay = timedelta(seconds=error.retry_after)
+            self._push_pace(row.sender, now + delay)
         if now + delay >= aware(row.expires_at):
             self._finish(row.id, status="expired", now=now, error_code=error.twilio_code)
             return
@@ -285,12 +389,19 @@ class Dispatcher:
         sid: str | None = None,
         error_code: int | None = None,
     ) -> None:
-        """The row leaves the dispatcher's hands: the sealed number and body go with it."""
+        ref = carrier_ref(self._vault, sid) if sid else None
+        sent_at = now if sid else None
         with Session(self._engine) as session:
             session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row_id)
-                .values(twilio_sid=sid, error_code=error_code, updated_at=now, **EMPTIED)
+                .values(
+                    carrier_ref=ref,
+                    sent_at=sent_at,
+                    error_code=error_code,
+                    updated_at=now,
+                    **EMPTIED,
+                )
             )
             # A status callback can overtake us; its word on the status stands.
             session.exec(
@@ -306,22 +417,28 @@ class Dispatcher:
         rate = self._settings.rate_per_second
         if rate is None or started - slot <= LATE:
             return
-        earliest = started + timedelta(seconds=1 / rate)
+        self._push_pace(sender, started + timedelta(seconds=1 / rate))
+
+    def _push_pace(self, sender: str, earliest: datetime) -> None:
+        """No send from `sender` before `earliest`."""
         with Session(self._engine) as session:
-            session.exec(
+            pushed = session.exec(
                 update(SenderPace)
                 .where(col(SenderPace.sender) == sender)
                 .where(col(SenderPace.next_slot_at) < earliest)
                 .values(next_slot_at=earliest)
             )
-            session.commit()
+            if pushed.rowcount == 0 and session.get(SenderPace, sender) is None:
+                session.add(SenderPace(sender=sender, next_slot_at=earliest))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
 
     def _reserve_slot(self, sender: str) -> datetime:
         """The moment this dispatcher may send from `sender`; the next is pushed back."""
         rate = self._settings.rate_per_second
-        if rate is None:
-            return self._clock()
-        interval = timedelta(seconds=1 / rate)
+        interval = timedelta(seconds=1 / rate) if rate is not None else timedelta(0)
         while True:
             # The slot is a moment just ahead, so committing the reservation never eats
             # into the gap before the next one.
@@ -329,6 +446,8 @@ class Dispatcher:
             with Session(self._engine) as session:
                 pace = session.get(SenderPace, sender)
                 if pace is None:
+                    if rate is None:
+                        return self._clock()
                     session.add(SenderPace(sender=sender, next_slot_at=now + interval))
                     try:
                         session.commit()
@@ -337,6 +456,9 @@ class Dispatcher:
                     return now
                 previous = pace.next_slot_at
                 slot = max(aware(previous), now)
+                if rate is None:
+                    # No pace of our own, but one Twilio asked for (Retry-After) stands.
+                    return slot if aware(previous) > now else self._clock()
                 # Compare-and-set: another dispatcher that reserved first makes us read again.
                 moved = session.exec(
                     update(SenderPace)

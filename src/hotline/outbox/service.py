@@ -19,6 +19,12 @@ def place(idempotency_key: str, field: str) -> str:
     return f"outbox_message|{field}|{idempotency_key}"
 
 
+def carrier_ref(vault: Vault, sid: str) -> str:
+    """A keyed hash of one of Twilio's ids: it finds a row again, and a copy of the
+    database cannot be joined with Twilio's logs without the secret key."""
+    return vault.fingerprint(sid, purpose="twilio-sid")
+
+
 @dataclass(frozen=True, slots=True)
 class Enqueue:
     """Write: add `messages` to the outbox unless their idempotency keys are there already."""
@@ -71,7 +77,7 @@ def texts(
                 language=language,
                 part=number,
                 parts=len(parts),
-                segments=segments(body),
+                segments=segments(body) if kind == "sms" else 1,
                 next_attempt_at=now,
                 expires_at=now + expires_in,
                 created_at=now,
@@ -83,10 +89,10 @@ def texts(
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
-    """Write: Twilio's word on a message, from a status callback."""
+    """Write: Twilio's word on a message, from a status callback (its id as a keyed hash)."""
 
     message_id: int | None
-    sid: str
+    ref: str
     status: str
     error_code: int | None
     at: datetime
@@ -95,7 +101,7 @@ class StatusReport:
         apply_status(
             session,
             message_id=self.message_id,
-            sid=self.sid,
+            ref=self.ref,
             status=self.status,
             error_code=self.error_code,
             now=self.at,
@@ -106,7 +112,7 @@ def apply_status(
     session: Session,
     *,
     message_id: int | None,
-    sid: str,
+    ref: str,
     status: str,
     error_code: int | None,
     now: datetime,
@@ -114,12 +120,13 @@ def apply_status(
     """Record a status callback; never moves a row backwards. False for an unknown message.
 
     The row is found by the id in the callback URL, so a callback that overtakes the
-    dispatcher's own note of the sid still lands.
+    dispatcher's own note of the sid still lands; one whose sid is not the row's is not
+    the row's.
     """
     row = session.get(OutboxMessage, message_id) if message_id is not None else None
-    if row is None and sid:
-        row = session.exec(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid)).first()
-    if row is None or (row.twilio_sid and sid and row.twilio_sid != sid):
+    if row is None and ref:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.carrier_ref == ref)).first()
+    if row is None or (row.carrier_ref and ref and row.carrier_ref != ref):
         return False
     current = STATUS_RANK.get(row.status, 0)
     incoming = STATUS_RANK.get(status)

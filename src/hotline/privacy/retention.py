@@ -10,7 +10,15 @@ from sqlalchemy import Engine, delete, text, update
 from sqlmodel import Session, col
 
 from hotline.config import Settings
-from hotline.models import CallerPreference, CallEvent, OptOut, OutboxMessage, SmsInbound
+from hotline.models import (
+    CallerPreference,
+    CallEvent,
+    OptOut,
+    OutboxMessage,
+    RightsSent,
+    SmsInbound,
+    SpoolApplied,
+)
 from hotline.privacy.pseudonym import epoch_of
 
 log = logging.getLogger(__name__)
@@ -19,6 +27,10 @@ log = logging.getLogger(__name__)
 OUTBOX_RETENTION = timedelta(days=30)
 # Texts received are noted only to spot retried webhooks and floods.
 RECEIVED_RETENTION = timedelta(days=1)
+# The rights texted to a number are counted for a day's cap, then forgotten.
+RIGHTS_RETENTION = timedelta(days=2)
+# Spool entries applied are remembered so a replayed one is not applied twice.
+SPOOL_RETENTION = timedelta(days=7)
 OPEN = ("pending", "sending")
 
 
@@ -64,6 +76,10 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
         ).rowcount
         session.exec(
             delete(SmsInbound).where(col(SmsInbound.received_at) < now - RECEIVED_RETENTION)
+        )
+        session.exec(delete(RightsSent).where(col(RightsSent.at) < now - RIGHTS_RETENTION))
+        session.exec(
+            delete(SpoolApplied).where(col(SpoolApplied.applied_at) < now - SPOOL_RETENTION)
         )
         # An opt-out under a destroyed key can no longer be matched to anyone.
         session.exec(delete(OptOut).where(col(OptOut.key_epoch) < oldest_epoch))

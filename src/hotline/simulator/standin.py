@@ -238,6 +238,15 @@ def create_standin(
             record.calls.append(call)
         return call
 
+    @router.delete("/Calls/{call_sid}.json", status_code=204)
+    def delete_call(request: Request, call_sid: str) -> Response:
+        with record.lock:
+            call = _find(record.calls, call_sid, request)
+            if call["status"] in {"ringing", "in-progress"}:
+                raise StandinError(409, 20009, "Cannot delete a call in progress")
+            record.calls.remove(call)
+        return Response(status_code=204)
+
     @router.get("/Calls.json")
     def list_calls(request: Request) -> Resource:
         with record.lock:

@@ -20,8 +20,9 @@ from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import Write
 from hotline.i18n.languages import first_spoken, language_name
 from hotline.i18n.translator import Translator
-from hotline.models import SmsCase, Volunteer
-from hotline.outbox.service import StatusReport
+from hotline.models import FINAL, SmsCase, Volunteer
+from hotline.outbox.deletions import deletion
+from hotline.outbox.service import StatusReport, carrier_ref
 from hotline.routing.service import person
 from hotline.sms import flow, messages, relay, twiml
 from hotline.sms import service as sms_service
@@ -298,18 +299,22 @@ async def message_status(request: Request) -> Response:
     message = parse_query(request.url.query).get("message", "")
     status = first(form, "MessageStatus") or first(form, "SmsStatus")
     error = first(form, "ErrorCode")
+    sid = first(form, "MessageSid") or ""
     if status:
-        runtime.recorder.record(
-            [
-                StatusReport(
-                    message_id=int(message) if message.isdigit() else None,
-                    sid=first(form, "MessageSid") or "",
-                    status=status,
-                    error_code=int(error) if error and error.isdigit() else None,
-                    at=datetime.now(UTC),
-                )
-            ]
-        )
+        now = datetime.now(UTC)
+        writes: list[Write] = [
+            StatusReport(
+                message_id=int(message) if message.isdigit() else None,
+                ref=carrier_ref(runtime.vault, sid) if sid else "",
+                status=status,
+                error_code=int(error) if error and error.isdigit() else None,
+                at=now,
+            )
+        ]
+        if status in FINAL and sid and runtime.settings.delete_from_twilio:
+            # Delivered or not, Twilio need not keep it: who was texted is not its business.
+            writes.append(deletion(runtime.vault, sid=sid, kind="message", due_at=now))
+        runtime.recorder.record(writes)
     return Response(status_code=204)
 
 

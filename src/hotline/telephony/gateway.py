@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
+
+# What can be deleted from the carrier's logs once done with.
+Record = Literal["message", "call"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +18,8 @@ class Sent:
 
 
 class Gateway(Protocol):
-    """Sends texts and places calls. Errors raise TelephonyError with Twilio's code."""
+    """Sends texts, places calls, deletes their records. Errors raise TelephonyError
+    with Twilio's code; a record already gone is not an error."""
 
     def send_message(
         self, *, to: str, from_: str, body: str, status_callback: str | None = None
@@ -24,3 +28,5 @@ class Gateway(Protocol):
     def create_call(
         self, *, to: str, from_: str, url: str, status_callback: str | None = None
     ) -> Sent: ...
+
+    def delete(self, *, kind: Record, sid: str) -> None: ...

@@ -2,25 +2,53 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from hotline.errors import TelephonyError
-from hotline.telephony.gateway import Sent
+from hotline.telephony.gateway import Record, Sent
 
 # Without a timeout the SDK waits for ever on a stuck connection.
 REQUEST_TIMEOUT_SECONDS = 10
+# Twilio's "The requested resource was not found": a record already deleted.
+NOT_FOUND = 20404
+LONGEST_RETRY_AFTER = 300.0
+
+
+class _RememberingClient(TwilioHttpClient):  # type: ignore[misc]
+    """The SDK's HTTP client, keeping each thread's last response: its Retry-After header
+    is not in the exception the SDK raises."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._last = threading.local()
+
+    def request(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().request(*args, **kwargs)
+        self._last.response = response
+        return response
+
+    def retry_after(self) -> float | None:
+        response = getattr(self._last, "response", None)
+        value = (getattr(response, "headers", None) or {}).get("Retry-After")
+        try:
+            return min(max(float(value), 0.0), LONGEST_RETRY_AFTER) if value else None
+        except ValueError:
+            return None
 
 
 class TwilioGateway:
-    """Texts and calls through the Twilio SDK, pointed at `api_url`."""
+    """Texts, calls and deletions through the Twilio SDK, pointed at `api_url`."""
 
     def __init__(self, *, account_sid: str, auth_token: str, api_url: str) -> None:
-        self._client = Client(
-            account_sid, auth_token, http_client=TwilioHttpClient(timeout=REQUEST_TIMEOUT_SECONDS)
-        )
+        self._http = _RememberingClient(timeout=REQUEST_TIMEOUT_SECONDS)
+        self._client = Client(account_sid, auth_token, http_client=self._http)
         self._client.api.base_url = api_url
 
     def send_message(
@@ -31,7 +59,7 @@ class TwilioGateway:
                 to=to, from_=from_, body=body, status_callback=status_callback
             )
         except TwilioRestException as error:
-            raise _refused(error) from None
+            raise self._refused(error) from None
         except RequestException as error:
             raise _unreachable(error) from None
         return Sent(sid=message.sid, status=message.status)
@@ -44,20 +72,31 @@ class TwilioGateway:
                 to=to, from_=from_, url=url, status_callback=status_callback
             )
         except TwilioRestException as error:
-            raise _refused(error) from None
+            raise self._refused(error) from None
         except RequestException as error:
             raise _unreachable(error) from None
         return Sent(sid=call.sid, status=call.status)
 
+    def delete(self, *, kind: Record, sid: str) -> None:
+        resource = self._client.messages(sid) if kind == "message" else self._client.calls(sid)
+        try:
+            resource.delete()
+        except TwilioRestException as error:
+            if error.code == NOT_FOUND or int(error.status) == 404:
+                return
+            raise self._refused(error) from None
+        except RequestException as error:
+            raise _unreachable(error) from None
 
-def _refused(error: TwilioRestException) -> TelephonyError:
-    # Twilio's own message can quote the number it refused; keep only status and code.
-    status = int(error.status)
-    return TelephonyError(
-        f"Twilio refused the request: HTTP {status}, error {error.code}",
-        twilio_code=error.code,
-        retryable=status >= 500 or status == 429,
-    )
+    def _refused(self, error: TwilioRestException) -> TelephonyError:
+        # Twilio's own message can quote the number it refused; keep only status and code.
+        status = int(error.status)
+        return TelephonyError(
+            f"Twilio refused the request: HTTP {status}, error {error.code}",
+            twilio_code=error.code,
+            retryable=status >= 500 or status == 429 or error.code == 20009,
+            retry_after=self._http.retry_after() if status in (429, 503) else None,
+        )
 
 
 def _unreachable(error: RequestException) -> TelephonyError:

@@ -81,6 +81,19 @@ TEXT_SENDING = N_(
 TEXT_IMPOSSIBLE = N_(
     "voice", "We cannot send a text message to this phone, because its number is hidden."
 )
+TEXT_ABROAD = N_(
+    "voice", "We cannot send a text message to this phone, because its number is from abroad."
+)
+TEXT_ALREADY_SENT = N_(
+    "voice", "Your rights were already sent by text message to this phone today."
+)
+# Said when the hotline cannot tell whether the phone already had its texts today
+# without revealing what it holds about the number (caller ID can be spoofed).
+TEXT_SENDING_UNLESS = N_(
+    "voice",
+    "We are sending your rights by text message to this phone, unless it already got them "
+    "today. It can take a few minutes.",
+)
 RESOURCES_INTRO = N_("voice", "Here are places that can help you.")
 RESOURCES_KEYS = N_("voice", "Press 1 to hear this again. Press 0 for the main menu.")
 APOLOGY = N_("voice", "We are sorry, something went wrong. We are connecting you to a person now.")
@@ -104,12 +117,16 @@ class CallState:
     tier: int = 0
     # The carrier vouched for the caller's number when the call came in.
     attested: bool = False
+    # The rights went by text during this call already.
+    texted: bool = False
 
     def query(self) -> list[tuple[str, str]]:
         """The state as query parameters, keys sorted, as Twilio signs them."""
         items = {"attempt": str(self.attempt), "step": self.step}
         if self.attested:
             items["verified"] = "1"
+        if self.texted:
+            items["texted"] = "1"
         if self.lang is not None:
             items["lang"] = self.lang
         if self.step == "rights":
@@ -138,9 +155,14 @@ class CallState:
         tier = int(query.get("tier", "0"))
         if not 0 <= tier <= MAX_TIERS:
             raise ValueError("tier out of range")
-        attested = query.get("verified") == "1"
         return cls(
-            step=step, lang=lang, attempt=attempt, section=section, tier=tier, attested=attested
+            step=step,
+            lang=lang,
+            attempt=attempt,
+            section=section,
+            tier=tier,
+            attested=query.get("verified") == "1",
+            texted=query.get("texted") == "1",
         )
 
 
@@ -157,15 +179,24 @@ class Incoming:
     attested: bool = False
 
 
+# Whether a text can go to the caller's phone: yes; not to a hidden number or one from
+# abroad; not again today (the phone already had its texts, as far as the hotline may
+# tell); or maybe (it may not tell, so it says so).
+Texting = Literal["yes", "hidden", "abroad", "sent", "maybe"]
+
+
 @dataclass(frozen=True, slots=True)
 class Pressed:
-    """The caller pressed `digits` (empty when the menu timed out).
-
-    `can_text` is False when the caller's number is hidden or cannot get a text.
-    """
+    """The caller pressed `digits` (empty when the menu timed out); `texting` says
+    whether a text can go to their phone."""
 
     digits: str
-    can_text: bool = True
+    texting: Texting = "yes"
+
+    @property
+    def reachable(self) -> bool:
+        """The caller's number can be texted or called back at all."""
+        return self.texting not in ("hidden", "abroad")
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +321,12 @@ def respond(
     """
     if state is None or isinstance(event, Incoming):
         incoming = event if isinstance(event, Incoming) else Incoming()
-        return _attested(_start(incoming, hotline), incoming.attested)
-    return _attested(_respond(state, event, hotline, plan), state.attested)
+        return _carry(_start(incoming, hotline), incoming.attested, texted=False)
+    if state.texted and isinstance(event, Pressed) and event.reachable:
+        event = replace(event, texting="sent")
+    reply = _respond(state, event, hotline, plan)
+    texted = state.texted or any(isinstance(e, TextRights) for e in reply.effects)
+    return _carry(reply, state.attested, texted=texted)
 
 
 def _respond(state: CallState, event: Event, hotline: Hotline, plan: Plan | None) -> Reply:
@@ -314,12 +349,13 @@ def _respond(state: CallState, event: Event, hotline: Hotline, plan: Plan | None
     return main_menu(lang, hotline)
 
 
-def _attested(reply: Reply, attested: bool) -> Reply:
-    """`reply` with the call's attestation carried into the states it sends Twilio on to."""
-    if not attested:
+def _carry(reply: Reply, attested: bool, *, texted: bool) -> Reply:
+    """`reply` with what holds for the whole call carried into the states it sends
+    Twilio on to: the caller's attestation, and that the rights were texted already."""
+    if not attested and not texted:
         return reply
     intents = tuple(
-        replace(intent, next=replace(intent.next, attested=True))
+        replace(intent, next=replace(intent.next, attested=attested, texted=texted))
         if isinstance(intent, Gather | Dial)
         else intent
         for intent in reply.intents
@@ -405,7 +441,7 @@ def _main_menu_key(
     if digits == "4":
         return _with_notes(resources(lang, hotline), Note("resources"))
     if digits == "8" and lang in hotline.audio_only:
-        return _text_rights(lang, event.can_text, then=main_menu(lang, hotline))
+        return _text_rights(lang, event.texting, then=main_menu(lang, hotline))
     if digits == "9":
         return _with_notes(language_menu(hotline, attempt=0), Note("language.change"))
     if digits == "0":
@@ -423,11 +459,16 @@ def _main_menu_key(
     return Reply((Say(GOODBYE, lang), Hangup()), lang, (Note("call.ended", "silent"),))
 
 
-def _text_rights(lang: str, can_text: bool, *, then: Reply) -> Reply:
+_NOT_TEXTED = {"hidden": TEXT_IMPOSSIBLE, "abroad": TEXT_ABROAD, "sent": TEXT_ALREADY_SENT}
+
+
+def _text_rights(lang: str, texting: Texting, *, then: Reply) -> Reply:
     """Send the script by text (or say why not), then carry on with `then`."""
-    if not can_text:
-        return _with_notes(_prefixed(then, Say(TEXT_IMPOSSIBLE, lang)), Note("rights.text", "no"))
-    sent = _with_notes(_prefixed(then, Say(TEXT_SENDING, lang)), Note("rights.text", lang))
+    if texting in _NOT_TEXTED:
+        said = Say(_NOT_TEXTED[texting], lang)
+        return _with_notes(_prefixed(then, said), Note("rights.text", texting))
+    message = TEXT_SENDING if texting == "yes" else TEXT_SENDING_UNLESS
+    sent = _with_notes(_prefixed(then, Say(message, lang)), Note("rights.text", lang))
     return replace(sent, effects=(TextRights(lang),))
 
 
@@ -470,7 +511,7 @@ def _after_dial(state: CallState, event: DialEnded, hotline: Hotline, plan: Plan
 
 
 def _callback_key(lang: str, event: Pressed, hotline: Hotline) -> Reply:
-    if event.digits == "1" and event.can_text:
+    if event.digits == "1" and event.reachable:
         reply = Reply((Say(CALLBACK_CONFIRMED, lang), Hangup()), lang, (Note("callback.asked"),))
         return replace(reply, effects=(RequestCallback(lang),))
     prefix = (Say(URGENT_NOBODY, lang),)
@@ -505,7 +546,7 @@ def _rights_key(state: CallState, lang: str, event: Pressed, hotline: Hotline) -
             rights_section(lang, state.section), Note("rights.section", str(state.section))
         )
     if digits == "3":
-        return _text_rights(lang, event.can_text, then=_rights_keys(state, lang))
+        return _text_rights(lang, event.texting, then=_rights_keys(state, lang))
     if digits == "0" or (digits in ("", "1") and state.section == last):
         return main_menu(lang, hotline)
     if digits in ("", "1"):

@@ -21,9 +21,10 @@ from hotline.events.recorder import PendingEvent
 from hotline.i18n.languages import first_spoken
 from hotline.models import Callback
 from hotline.outbox import service as outbox_service
+from hotline.outbox.caps import RightsText
 from hotline.routing.escalation import Plan, plan
 from hotline.routing.service import RecordCall
-from hotline.telephony.numbers import textable
+from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import CallStatus, VoiceWebhook, first, parse_query
 from hotline.voice import flow
 from hotline.voice.twiml import ACCEPT_PATH, LEG_PATH, NEXT_PATH, SCREEN_PATH, STATUS_PATH
@@ -75,19 +76,21 @@ async def next_step(request: Request) -> Response:
         lang = (state.lang if state else None) or lang
         event: flow.Event
         caller = first(form, "From")
+        attested = hook.attested or (state is not None and state.attested)
+        texting = _texting(runtime, caller, attested=attested)
         if state is None:
             event = flow.Incoming()
         elif state.step == "urgent" and hook.dial_status is not None:
             event = flow.DialEnded(hook.dial_status)
         else:
-            event = flow.Pressed(hook.digits or "", can_text=textable(caller))
+            event = flow.Pressed(hook.digits or "", texting=texting)
         plan = None
         if state is not None and state.lang and state.step in ("main", "urgent"):
-            plan = _plan(runtime, state.lang, can_call_back=textable(caller))
+            reachable = texting not in ("hidden", "abroad")
+            plan = _plan(runtime, state.lang, can_call_back=reachable)
         reply = flow.respond(state, event, runtime.hotline, plan)
         _record(runtime, hook.call_sid, reply)
         if reply.effects:
-            attested = hook.attested or (state is not None and state.attested)
             try:
                 _carry_out(runtime, hook, first(form, "From"), reply.effects, attested=attested)
             except Exception:
@@ -326,6 +329,20 @@ def _plan(runtime: Runtime, lang: str, *, can_call_back: bool) -> Plan:
     )
 
 
+def _texting(runtime: Runtime, caller: str | None, *, attested: bool) -> flow.Texting:
+    """Whether a text can go to the caller's phone, as far as the caller may be told."""
+    if caller is None or not textable(caller):
+        return "hidden"
+    if region(caller) not in runtime.settings.sms_countries:
+        return "abroad"
+    if not attested:
+        # What is held under a number that can be spoofed must not show: the outbox
+        # keeps to the daily cap, and the caller is told it might.
+        return "maybe"
+    sent = runtime.rights_ledger.count(_caller_keys(runtime, caller), datetime.now(UTC))
+    return "sent" if sent >= runtime.settings.rights_texts_per_day else "yes"
+
+
 def _caller_keys(runtime: Runtime, caller: str | None) -> list[str]:
     """The caller's pseudonyms under every live key, the current epoch's first; none for
     a withheld number ("anonymous", "restricted"...), which all callers could share."""
@@ -412,20 +429,35 @@ def _carry_out(
                 [open_callback(runtime, hook.call_sid, caller, hook.hotline_number, effect.lang)]
             )
         elif isinstance(effect, flow.TextRights) and hook.hotline_number:
-            call_ref, _ = _call_ref(runtime, hook.call_sid)
-            enqueue = outbox_service.texts(
-                vault=runtime.vault,
-                keyring=keyring,
-                sender=hook.hotline_number,
-                recipient=caller,
-                parts=runtime.rights_texts[effect.lang],
-                purpose="rights",
-                language=effect.lang,
-                key=f"rights:{call_ref}:{effect.lang}",
-                now=now,
-                expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
-            )
-            runtime.recorder.record([enqueue])
+            runtime.recorder.record([_rights_text(runtime, hook, caller, effect.lang, now)])
+            runtime.rights_ledger.add(keyring.pseudonym(caller, epoch=epoch), now)
+
+
+def _rights_text(
+    runtime: Runtime, hook: VoiceWebhook, caller: str, lang: str, now: datetime
+) -> RightsText:
+    """The rights by text to the caller, once per call, within the day's cap."""
+    call_ref, _ = _call_ref(runtime, hook.call_sid)
+    keyring = runtime.keyring
+    enqueue = outbox_service.texts(
+        vault=runtime.vault,
+        keyring=keyring,
+        sender=hook.hotline_number or "",
+        recipient=caller,
+        parts=runtime.rights_texts[lang],
+        purpose="rights",
+        language=lang,
+        key=f"rights:{call_ref}",
+        now=now,
+        expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+    )
+    return RightsText(
+        enqueue=enqueue,
+        keys=tuple(keyring.pseudonyms(caller, at=now)),
+        key_epoch=keyring.current_epoch(now),
+        per_day=runtime.settings.rights_texts_per_day,
+        at=now,
+    )
 
 
 def _fallback(runtime: Runtime, lang: str, form: dict[str, list[str]]) -> Response:
