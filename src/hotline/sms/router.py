@@ -30,6 +30,8 @@ from hotline.sms.paths import SMS_PATH, STATUS_PATH
 from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import first, parse_query
 
+# Twilio is left a moment to finish with a text it delivered to us before it is deleted.
+INBOUND_DELETE_AFTER = timedelta(seconds=30)
 ACCEPT = re.compile(r"\s*accept\s*(\d{6})\s*", re.IGNORECASE)
 # Twilio's ids ("SM" and 32 hex digits); anything else would not fit sms_inbound.
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,40}")
@@ -41,13 +43,23 @@ async def incoming_message(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
     answered = _from_memory(runtime, form)
-    if answered is not None:
-        return _xml(twiml.replies(answered))
-    answer = await to_thread.run_sync(_from_volunteer, runtime, form)
-    if answer is not None:
-        return _xml(twiml.replies(answer))
-    texts = await to_thread.run_sync(_converse, runtime, form)
-    return _xml(twiml.replies(texts))
+    if answered is None:
+        answered = await to_thread.run_sync(_from_volunteer, runtime, form)
+    if answered is None:
+        answered = await to_thread.run_sync(_converse, runtime, form)
+    _forget_at_twilio(runtime, form)
+    status = f"{runtime.settings.public_url}{STATUS_PATH}"
+    return _xml(twiml.replies(answered, status_callback=status))
+
+
+def _forget_at_twilio(runtime: Runtime, form: dict[str, list[str]]) -> None:
+    """Once answered, the text received is deleted from Twilio too (its answers are, when
+    their status comes): Twilio's logs need not keep who texted the hotline."""
+    sid = first(form, "MessageSid") or first(form, "SmsSid")
+    if not runtime.settings.delete_from_twilio or not sid or not MESSAGE_SID.fullmatch(sid):
+        return
+    due = datetime.now(UTC) + INBOUND_DELETE_AFTER
+    runtime.recorder.record([deletion(runtime.vault, sid=sid, kind="message", due_at=due)])
 
 
 def _from_memory(runtime: Runtime, form: dict[str, list[str]]) -> list[str] | None:

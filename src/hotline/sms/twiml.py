@@ -15,11 +15,15 @@ def reply(text: str) -> str:
     return replies([text])
 
 
-def replies(texts: Sequence[str]) -> str:
-    """One text message per entry of `texts`; none at all for an empty list."""
+def replies(texts: Sequence[str], *, status_callback: str | None = None) -> str:
+    """One text message per entry of `texts`; none at all for an empty list. Each
+    message's status goes to `status_callback`, so it can be deleted from Twilio."""
     response = MessagingResponse()
     for text in texts:
-        response.message(text)
+        if status_callback:
+            response.message(text, action=status_callback, method="POST")
+        else:
+            response.message(text)
     return str(response)
 
 

@@ -22,6 +22,7 @@ from hotline.i18n.languages import first_spoken
 from hotline.models import Callback
 from hotline.outbox import service as outbox_service
 from hotline.outbox.caps import RightsText
+from hotline.outbox.deletions import deletion
 from hotline.routing.escalation import Plan, plan
 from hotline.routing.service import RecordCall
 from hotline.telephony.numbers import region, textable
@@ -32,6 +33,9 @@ from hotline.voice.twiml import ACCEPT_PATH, LEG_PATH, NEXT_PATH, SCREEN_PATH, S
 log = logging.getLogger(__name__)
 
 XML = "application/xml"
+ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# Twilio is left a moment to settle an ended call before its record is deleted.
+CALL_DELETE_AFTER = timedelta(minutes=1)
 VOICE_PATH = "/twilio/voice"
 
 
@@ -108,7 +112,15 @@ async def call_status(request: Request) -> Response:
     if status.call_sid:
         note = flow.Note("call.status", status.status[:32] or None)
         _record(runtime, status.call_sid, flow.Reply((), None, (note,)))
+        _forget_call(runtime, status.call_sid, status.status)
     return Response(status_code=204)
+
+
+def _forget_call(runtime: Runtime, call_sid: str, status: str) -> None:
+    """An ended call is deleted from Twilio's logs, so they do not keep who called."""
+    if call_sid and status in ENDED and runtime.settings.delete_from_twilio:
+        due = datetime.now(UTC) + CALL_DELETE_AFTER
+        runtime.recorder.record([deletion(runtime.vault, sid=call_sid, kind="call", due_at=due)])
 
 
 async def screen(request: Request) -> Response:
@@ -147,6 +159,7 @@ async def leg_status(request: Request) -> Response:
             _record_call(runtime, _call_ref(runtime, parent)[0], RecordCallFields(rang=True))
         note = flow.Note("leg.status", f"{leg[:8]}:{status[:16]}")
         _record(runtime, parent, flow.Reply((), None, (note,)))
+        _forget_call(runtime, first(form, "CallSid") or "", status)
     return Response(status_code=204)
 
 
