@@ -21,7 +21,15 @@ from hotline.routing.service import volunteer_phone_place
 from hotline.schedule import tick_callbacks
 from hotline.simulator.call import CallResult, CallSimulator, DialAnswer, ScriptedKeys
 from hotline.telephony.fake import FakeGateway
-from tests.support import CALLER, HOTLINE, PUBLIC_URL, TOKEN, place_call, signed_post
+from tests.support import (
+    CALLER,
+    HOTLINE,
+    PUBLIC_URL,
+    TOKEN,
+    call_params,
+    place_call,
+    signed_post,
+)
 
 BACKUP = "+13125550111"
 ANA, WEI = "+13125550131", "+13125550132"
@@ -206,6 +214,13 @@ def test_a_callback_claimed_by_text_is_bridged_and_then_forgets_the_number(
     taken = [m for m in hotline.gateway.messages if m["to"] == "+13125550133"]
     assert any("otro voluntario" in (m["body"] or "") for m in taken)
 
+    # A signed request about any call but the one the hotline placed dials nobody.
+    forged = call_params(CallSid="CA" + "e" * 32, Digits="1", From=HOTLINE, To=ANA)
+    for url in (call["url"], call["url"].replace("/callback?", "/callback/connect?")):
+        answer = signed_post(hotline.client, url, forged)
+        assert "<Dial" not in answer.text
+        assert CALLER not in answer.text
+
     # Ana picks up the hotline's call, presses 1, and the caller is rung from the hotline.
     rung: list[str] = []
 
@@ -222,7 +237,7 @@ def test_a_callback_claimed_by_text_is_bridged_and_then_forgets_the_number(
         keys=ScriptedKeys(["1"], barge_in=False),
         out=lambda _line: None,
         answer=caller_answers,
-    ).run(answering=call["url"])
+    ).run(answering=call["url"], call_sid=call["sid"])
     assert rung == [CALLER]
     with Session(hotline.engine) as session:
         done = session.exec(select(Callback)).one()

@@ -202,18 +202,19 @@ class CallSimulator:
         self._requests: list[str] = []
         self._steps = 0
 
-    def run(self, *, answering: str | None = None) -> CallResult:
+    def run(self, *, answering: str | None = None, call_sid: str | None = None) -> CallResult:
         """Ring the hotline and follow its TwiML until the call ends.
 
         With `answering` (a URL the hotline gave Twilio when it placed a call), the
-        call goes the other way: the hotline rang `caller`, who picked up.
+        call goes the other way: the hotline rang `caller`, who picked up; `call_sid` is
+        the id Twilio's REST API gave that call.
         """
         self._transcript, self._requests, self._steps = [], [], 0
         outbound = answering is not None
         leg = _Leg(
             name="caller",
             params=self._leg_params(
-                call_sid=_sid("CA"),
+                call_sid=call_sid or _sid("CA"),
                 from_=self._hotline if outbound else self._caller,
                 to=self._caller if outbound else self._hotline,
                 direction="outbound-api" if outbound else "inbound",

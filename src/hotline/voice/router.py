@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from anyio import to_thread
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +19,7 @@ from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import PendingEvent
 from hotline.i18n.languages import first_spoken
-from hotline.models import Callback
+from hotline.models import Callback, OutboxMessage
 from hotline.outbox import service as outbox_service
 from hotline.outbox.caps import RightsText
 from hotline.outbox.deletions import deletion
@@ -166,8 +166,8 @@ async def leg_status(request: Request) -> Response:
 async def callback_call(request: Request) -> Response:
     """The hotline called a volunteer back for a caller: screen them first."""
     runtime = runtime_of(request)
-    await verified_form(request, runtime)
-    found = await to_thread.run_sync(_open_callback_row, runtime, request)
+    form = await verified_form(request, runtime)
+    found = await to_thread.run_sync(_open_callback_row, runtime, request, form)
     renderer = runtime.callback_renderer
     if found is None:
         return _twiml(renderer.goodbye())
@@ -182,7 +182,7 @@ async def callback_connect(request: Request) -> Response:
     """The volunteer pressed a key: on 1, ring the caller from the hotline's number."""
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
-    found = await to_thread.run_sync(_open_callback_row, runtime, request)
+    found = await to_thread.run_sync(_open_callback_row, runtime, request, form)
     renderer = runtime.callback_renderer
     if found is None or first(form, "Digits") != "1":
         return _twiml(renderer.goodbye())
@@ -206,7 +206,8 @@ async def callback_done(request: Request) -> Response:
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
     status = first(form, "DialCallStatus") or ""
-    lang = await to_thread.run_sync(_close_callback, runtime, request, status == "completed")
+    spoke = status == "completed"
+    lang = await to_thread.run_sync(_close_callback, runtime, request, form, spoke)
     return _twiml(runtime.callback_renderer.goodbye(lang=lang))
 
 
@@ -267,20 +268,41 @@ def _callback_id(request: Request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _open_callback_row(runtime: Runtime, request: Request) -> tuple[Callback, str] | None:
+def _placed_by_us(
+    session: Session, runtime: Runtime, form: dict[str, list[str]], callback_id: int
+) -> bool:
+    """Whether this request is about the very call the hotline placed for the callback:
+    a signed request about any other call (a replayed one, say) is not."""
+    call_sid = first(form, "CallSid") or ""
+    ref = outbox_service.carrier_ref(runtime.vault, call_sid)
+    placed = session.exec(
+        select(OutboxMessage.idempotency_key)
+        .where(OutboxMessage.carrier_ref == ref)
+        .where(OutboxMessage.kind == "call")
+    ).first()
+    return bool(call_sid) and placed is not None and placed.startswith(f"callback:{callback_id}:")
+
+
+def _open_callback_row(
+    runtime: Runtime, request: Request, form: dict[str, list[str]]
+) -> tuple[Callback, str] | None:
     """The claimed callback a callback call is about, and the language to speak to the
     volunteer (their first; the default for the backup)."""
     callback_id = _callback_id(request)
     if callback_id is None:
         return None
     with Session(runtime.engine, expire_on_commit=False) as session:
+        if not _placed_by_us(session, runtime, form, callback_id):
+            return None
         callback = session.get(Callback, callback_id)
     if callback is None or callback.status != "claimed":
         return None
     return callback, _volunteer_language(runtime, callback.claimed_by)
 
 
-def _close_callback(runtime: Runtime, request: Request, spoke: bool) -> str | None:
+def _close_callback(
+    runtime: Runtime, request: Request, form: dict[str, list[str]], spoke: bool
+) -> str | None:
     """End the callback (the sealed number with it) or open it again; the volunteer's
     language when they should hear that the caller did not answer."""
     callback_id = _callback_id(request)
@@ -288,6 +310,8 @@ def _close_callback(runtime: Runtime, request: Request, spoke: bool) -> str | No
         return None
     now = datetime.now(UTC)
     with transaction(runtime.engine) as session:
+        if not _placed_by_us(session, runtime, form, callback_id):
+            return None
         callback = session.get(Callback, callback_id)
         if callback is None or callback.status != "claimed":
             return None
