@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
@@ -20,35 +20,40 @@ from starlette.routing import Route
 
 from hotline import schedule
 from hotline.auth import service as auth_service
-from hotline.callers.service import PreferenceCache
+from hotline.callers.service import PreferenceCache, Remember
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
 from hotline.errors import ConfigError, HotlineError, InvalidSignature
-from hotline.events.recorder import Recorder
+from hotline.events.recorder import PendingEvent, Recorder, apply_writes
+from hotline.events.spool import Apply, Codec, Spool, SpoolError
 from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n.audio import Recordings
 from hotline.i18n.translator import Translator
 from hotline.limits import Authenticate, RequestLimits
-from hotline.outbox.caps import RightsLedger
+from hotline.outbox.caps import RightsCounted, RightsLedger
+from hotline.outbox.deletions import DeleteFromCarrier
 from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
-from hotline.privacy.pseudonym import Keyring
+from hotline.outbox.service import StatusReport
+from hotline.privacy.pseudonym import Keyring, key_file_matches
 from hotline.privacy.vault import Vault
 from hotline.rights import resources
 from hotline.rights.texts import rights_parts
 from hotline.roster import router as roster_router
 from hotline.routing.escalation import parse_tiers
-from hotline.routing.service import RosterCache
+from hotline.routing.service import RecordCall, RosterCache
 from hotline.simulator.standin import create_standin
 from hotline.sms import messages as sms_messages
 from hotline.sms.flow import SmsHotline
 from hotline.sms.paths import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import routes as sms_routes
-from hotline.sms.service import SmsMemory
+from hotline.sms.service import ReceivedText, SmsMemory
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
+from hotline.voice.promises import CallbackRequest, RightsRequest
+from hotline.voice.router import promise_builders as voice_promises
 from hotline.voice.router import routes as voice_routes
 from hotline.voice.twiml import CallbackRenderer, Renderer
 
@@ -92,10 +97,18 @@ def build_runtime(
         public_url=settings.public_url,
         recordings=audio.scan(settings.audio_dir, base_url=settings.recordings_url),
     )
+    vault = Vault(secret)
+    spool = Spool(
+        directory=settings.spool_dir,
+        vault=vault,
+        engine=engine,
+        codec=spool_codec(),
+        apply=lambda session, writes: None,
+    )
     static_fallback = renderer.render(
         flow.fallback(settings.default_language, hotline).intents, None
     )
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         catalogs=catalogs,
@@ -103,14 +116,14 @@ def build_runtime(
         renderer=renderer,
         signatures=SignatureChecker(auth_token=auth_token, public_url=settings.public_url),
         keyring=keyring,
-        recorder=Recorder(engine),
+        recorder=Recorder(engine, spool),
         gateway=gateway
         or TwilioGateway(
             account_sid=settings.twilio_account_sid,
             auth_token=auth_token,
             api_url=settings.twilio_api_url,
         ),
-        vault=Vault(secret),
+        vault=vault,
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
         roster=RosterCache(engine=engine, timezone=settings.zone),
         tiers=tiers,
@@ -129,7 +142,42 @@ def build_runtime(
         sms_memory=SmsMemory(),
         static_fallback=static_fallback,
         rights_ledger=RightsLedger(),
+        spool=spool,
     )
+    spool.apply = spool_apply(runtime)
+    return runtime
+
+
+def spool_codec() -> Codec:
+    """Every write the spool may hold: the promises and the webhooks' bookkeeping."""
+    codec = Codec()
+    codec.register(
+        RightsRequest,
+        CallbackRequest,
+        PendingEvent,
+        RecordCall,
+        Remember,
+        ReceivedText,
+        StatusReport,
+        DeleteFromCarrier,
+        RightsCounted,
+    )
+    return codec
+
+
+def spool_apply(runtime: Runtime) -> Apply:
+    """How the spool applies what it holds: each promise as the write that keeps it."""
+    builders = voice_promises(runtime)
+
+    def apply(session: Session, writes: Sequence[object]) -> None:
+        built = [builders.get(type(write), _same)(write) for write in writes]
+        apply_writes(session, built)
+
+    return apply
+
+
+def _same(write: object) -> object:
+    return write
 
 
 def create_app(
@@ -177,6 +225,7 @@ def create_app(
             if dispatcher is not None:
                 await to_thread.run_sync(dispatcher.join)
             await to_thread.run_sync(runtime.recorder.flush)
+            runtime.spool.close()
 
     app = FastAPI(
         title="hotline",
@@ -300,17 +349,28 @@ def _health_routes(app: FastAPI, runtime: Runtime) -> None:
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
-        """The database answers and every enabled language's catalog is loaded."""
+        """Whether the service can do all it promises: the database answers and takes
+        writes, the spool can be written, the keys are the ones on disk, its own action
+        URLs verify, every enabled language's catalog is loaded."""
         checks = {
-            "catalogs": sorted(runtime.catalogs.languages) == sorted(runtime.settings.languages)
+            "catalogs": sorted(runtime.catalogs.languages) == sorted(runtime.settings.languages),
+            "writes": runtime.recorder.writing,
+            "keys": key_file_matches(runtime.keyring),
+            "signatures": runtime.signatures.verifies_own_urls(),
         }
         try:
             await asyncio.wait_for(to_thread.run_sync(_ping, runtime.engine), READY_TIMEOUT_SECONDS)
             checks["database"] = True
         except Exception:
             checks["database"] = False
+        try:
+            await to_thread.run_sync(runtime.spool.check_writable)
+            checks["spool"] = True
+        except SpoolError:
+            checks["spool"] = False
         ready = all(checks.values())
-        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        backlog = await to_thread.run_sync(lambda: runtime.spool.backlog)
+        body = {"status": "ready" if ready else "not ready", "checks": checks, "spooled": backlog}
         return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -18,6 +18,7 @@ from hotline.callbacks.service import Alert, Texts
 from hotline.callers.service import PreferenceCache
 from hotline.config import Settings
 from hotline.events.recorder import Recorder
+from hotline.events.spool import Spool
 from hotline.i18n.catalogs import Catalogs
 from hotline.i18n.languages import language_name
 from hotline.i18n.translator import Msg
@@ -63,6 +64,8 @@ class Runtime:
     static_fallback: str
     # When the rights went by text to each number lately, as this process knows it.
     rights_ledger: RightsLedger
+    # What must be written, kept on disk until the database has it.
+    spool: Spool
 
     def open_phone(self, person: Person) -> str:
         """A volunteer's number, opened from its seal for a dial or a text."""

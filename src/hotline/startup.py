@@ -10,6 +10,7 @@ behind the migrations, read-only, or written with other keys stops the start.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ class Prepared:
 def prepare(settings: Settings, *, create_keys: bool = False) -> Prepared:
     """Check the data folder, the database and the keys; ConfigError on what to fix."""
     private_dir(settings.data_dir)
+    _require_spool(settings)
     if settings.is_sqlite:
         _upgrade_sqlite(settings)
     engine = db.make_engine(settings.sqlalchemy_url)
@@ -59,6 +61,21 @@ def prepare(settings: Settings, *, create_keys: bool = False) -> Prepared:
         )
     keyring = open_keys(settings, engine, reachable=reason is None, create=create_keys)
     return Prepared(settings, engine, keyring, database_ready=reason is None)
+
+
+def _require_spool(settings: Settings) -> None:
+    """What cannot be written to the database is kept in the spool: a spool that cannot
+    be written would turn an outage into lost texts, so it stops the start."""
+    try:
+        private_dir(settings.spool_dir)
+        probe = settings.spool_dir / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"the spool folder {settings.spool_dir} cannot be written ({error.strerror}): "
+            "check HOTLINE_DATA_DIR, its owner and its free space"
+        ) from None
 
 
 def key_file(settings: Settings) -> Path:

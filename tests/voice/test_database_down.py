@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from hotline import db
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.deps import Runtime
+from hotline.models import CallEvent
 from hotline.privacy.pseudonym import Keyring
 from hotline.telephony.fake import FakeGateway
 from tests.support import call_params, signed_post
@@ -28,7 +31,7 @@ def replies(client: TestClient) -> list[str]:
 
 
 def test_a_missing_database_changes_nothing_the_caller_hears(
-    client: TestClient, settings: Settings, keyring: Keyring, tmp_path: Path
+    client: TestClient, settings: Settings, keyring: Keyring, tmp_path: Path, engine: Engine
 ) -> None:
     healthy = replies(client)
     # A path under a file cannot be opened: every write fails.
@@ -39,8 +42,22 @@ def test_a_missing_database_changes_nothing_the_caller_hears(
         assert replies(broken_client) == healthy
         runtime: Runtime = broken.state.runtime
         assert runtime.recorder.flush() == 0
-        assert runtime.recorder.pending >= len(STEPS)
         assert runtime.recorder.failures >= 1
+        # What could not be written is on disk, not in memory: a restart keeps it.
+        assert runtime.recorder.pending == 0
+        assert runtime.spool.backlog >= 1
         ready = broken_client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["database"] is False
+    # A new process on a database that answers writes what the dead one spooled: the
+    # same events the healthy run wrote, again.
+    client.app.state.runtime.recorder.flush()  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        before = len(session.exec(select(CallEvent)).all())
+    assert before >= len(STEPS)
+    again = create_app(settings, engine=engine, gateway=FakeGateway(), keyring=keyring)
+    with TestClient(again):
+        again.state.runtime.recorder.flush()
+        assert again.state.runtime.spool.backlog == 0
+    with Session(engine) as session:
+        assert len(session.exec(select(CallEvent)).all()) == 2 * before

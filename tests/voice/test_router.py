@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.models import CallEvent
+from hotline.privacy.pseudonym import load_keyring
 from hotline.voice import flow
 from tests.support import PUBLIC_URL, call_params, says, signed_post, twiml
 
@@ -125,7 +129,38 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"catalogs": True, "database": True}
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {
+            "catalogs": True,
+            "database": True,
+            "writes": True,
+            "keys": True,
+            "signatures": True,
+            "spool": True,
+        },
+        "spooled": 0,
+    }
+
+
+def test_readiness_says_what_cannot_be_done(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    key_file = tmp_path / "keys" / "pseudonym.json"
+    load_keyring(key_file, epoch_days=30, create=True)
+    runtime.keyring.path = key_file  # a keyring read from a file, as in a deployment
+    assert client.get("/readyz").json()["checks"]["keys"] is False  # another key
+    key_file.unlink()
+    assert client.get("/readyz").json()["checks"]["keys"] is False  # none at all
+    runtime.keyring.path = None
+    (tmp_path / "spool").rmdir()
+    (tmp_path / "spool").write_text("not a folder")
+    runtime.recorder.writing = False
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert (checks["spool"], checks["writes"]) == (False, False)
 
 
 def test_a_text_from_a_stranger_gets_the_language_menu(client: TestClient) -> None:

@@ -1,9 +1,10 @@
-"""Writes from webhooks, spooled in memory and applied in batches off the caller's path.
+"""Writes from webhooks, queued in memory and applied in batches off the caller's path.
 
 A webhook only appends to a queue. A background task applies the queue in one
-transaction every fraction of a second; when the database is down or locked the
-batch stays queued and is tried again, and the caller hears nothing of it. A write
-the database refuses outright (a constraint) is dropped alone, never the batch.
+transaction every fraction of a second. When the database does not take a batch
+(down, locked, full), the queue goes to the spool on disk, which the service replays
+once the database answers again, so a restart in the meantime loses none of it. A
+write the database refuses outright (a constraint) is dropped alone, never the batch.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -23,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
+from hotline.events.spool import Spool, SpoolError
 from hotline.models import CallEvent
 
 log = logging.getLogger(__name__)
@@ -54,14 +56,17 @@ class PendingEvent:
 
 
 class Recorder:
-    """Queues writes and applies them in batches."""
+    """Queues writes and applies them in batches; spills them to `spool` when it must."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, spool: Spool | None = None) -> None:
         self._engine = engine
+        self._spool = spool
         self._pending: deque[Write] = deque()
         self._lock = threading.Lock()
         self.dropped = 0
         self.failures = 0
+        # Whether the last attempt to write to the database succeeded.
+        self.writing = True
 
     @property
     def pending(self) -> int:
@@ -77,9 +82,18 @@ class Recorder:
             self._pending.append(write)
 
     def flush(self) -> int:
-        """Apply what is queued; on failure keep it queued. Returns the writes applied."""
+        """Apply what the spool holds, then what is queued; what the database does not
+        take goes to the spool. Returns the queued writes applied."""
         written = 0
         with self._lock:
+            if self._spool is not None and self._spool.wanted.is_set():
+                self._spool.replay()
+                if self._spool.wanted.is_set():
+                    # Entries still wait on disk: what is queued goes behind them, in order.
+                    self.writing = False
+                    self._spill()
+                    return 0
+                self.writing = True
             while self._pending:
                 batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
                 try:
@@ -89,56 +103,37 @@ class Recorder:
                         self._apply_one_by_one(batch)
                 except SQLAlchemyError as error:
                     self.failures += 1
+                    self.writing = False
                     log.warning(
                         "writes not applied, will retry",
                         extra={"pending": len(self._pending), "error": type(error).__name__},
                     )
+                    self._spill()
                     return written
                 for _ in batch:
                     self._pending.popleft()
                 written += len(batch)
+                self.writing = True
         return written
 
-    def _apply(self, batch: list[Write]) -> None:
-        # Plain inserts (call events, texts received: most of what webhooks write) go
-        # in one multi-row statement per table; other writes apply one by one.
-        bulk: dict[Table, list[dict[str, object]]] = {}
-        events = [_row(write) for write in batch if isinstance(write, PendingEvent)]
-        if events:
-            bulk[CallEvent.__table__] = events  # type: ignore[attr-defined]
-        with Session(self._engine) as session:
-            upserts: dict[Table, list[dict[str, object]]] = {}
-            for write in batch:
-                if isinstance(write, PendingEvent):
-                    continue
-                table = getattr(write, "upsert_table", None)
-                if table is not None:
-                    upserts.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
-                    continue
-                table = getattr(write, "bulk_table", None)
-                if table is not None:
-                    bulk.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
-                else:
-                    write.apply(session)
-            for table, rows in bulk.items():
-                session.execute(insert(table), rows)
-            for table, rows in upserts.items():
-                self._upsert(session, table, rows)
-            session.commit()
+    def _spill(self) -> None:
+        """Move what is queued to the spool on disk, where a restart finds it; keep it
+        queued if the spool cannot take it either."""
+        if self._spool is None or not self._pending:
+            return
+        spoolable = [w for w in self._pending if self._spool.codec.knows(w)]
+        try:
+            self._spool.append(spoolable)
+        except SpoolError:
+            log.error("writes could be neither applied nor spooled; they stay in memory")
+            return
+        kept = [w for w in self._pending if not self._spool.codec.knows(w)]
+        self._pending = deque(kept)
 
-    def _upsert(self, session: Session, table: Table, rows: list[dict[str, object]]) -> None:
-        """Insert `rows`, the newest of each key winning over what is there already."""
-        latest: dict[object, dict[str, object]] = {}
-        key = table.primary_key.columns.keys()[0]
-        for row in rows:
-            latest[row[key]] = row
-        dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[key],
-            set_={name: statement.excluded[name] for name in rows[0] if name != key},
-        )
-        session.execute(statement, list(latest.values()))
+    def _apply(self, batch: list[Write]) -> None:
+        with Session(self._engine) as session:
+            apply_writes(session, batch)
+            session.commit()
 
     def _apply_one_by_one(self, batch: list[Write]) -> None:
         for write in batch:
@@ -157,8 +152,45 @@ class Recorder:
         """Flush every `interval` seconds until cancelled."""
         while True:
             await asyncio.sleep(interval)
-            if self._pending:
+            if self._pending or (self._spool is not None and self._spool.wanted.is_set()):
                 await to_thread.run_sync(self.flush)
+
+
+def apply_writes(session: Session, batch: Sequence[object]) -> None:
+    """Apply `batch` in `session`. Plain inserts (call events, texts received: most of
+    what webhooks write) go in one multi-row statement per table; upserts likewise,
+    the newest of each key winning; other writes apply one by one."""
+    bulk: dict[Table, list[dict[str, object]]] = {}
+    upserts: dict[Table, list[dict[str, object]]] = {}
+    for write in batch:
+        if isinstance(write, PendingEvent):
+            bulk.setdefault(CallEvent.__table__, []).append(_row(write))  # type: ignore[attr-defined]
+        elif (table := getattr(write, "upsert_table", None)) is not None:
+            upserts.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
+        elif (table := getattr(write, "bulk_table", None)) is not None:
+            bulk.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
+        else:
+            write.apply(session)  # type: ignore[attr-defined]
+    for table, rows in bulk.items():
+        session.execute(insert(table), rows)
+    for table, rows in upserts.items():
+        _upsert(session, table, rows)
+
+
+def _upsert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """Insert `rows`, the newest of each key winning over what is there already."""
+    latest: dict[object, dict[str, object]] = {}
+    key = table.primary_key.columns.keys()[0]
+    for row in rows:
+        latest[row[key]] = row
+    bind = session.get_bind()
+    dialect = sqlite if bind.dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: statement.excluded[name] for name in rows[0] if name != key},
+    )
+    session.execute(statement, list(latest.values()))
 
 
 def _row(event: PendingEvent) -> dict[str, object]:

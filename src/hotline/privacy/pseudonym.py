@@ -153,6 +153,20 @@ def load_keyring(
     return Keyring(base_epoch=base_epoch, base_key=base_key, epoch_days=epoch_days, path=path)
 
 
+def key_file_matches(keyring: Keyring) -> bool:
+    """Whether the key file still holds this keyring's key (a deleted or replaced file
+    would make the next start refuse, or forget)."""
+    if keyring.path is None:
+        return True
+    try:
+        epoch, key = _read(keyring.path, now=keyring.base_epoch + 1)
+    except KeyFileError:
+        return False
+    while epoch < keyring.base_epoch:
+        key, epoch = _advance(key), epoch + 1
+    return epoch == keyring.base_epoch and hmac.compare_digest(key, keyring.base_key)
+
+
 def _read(path: Path, *, now: int) -> tuple[int, bytes]:
     """The (epoch, key) in the file; KeyFileError naming it when it is not exactly that."""
     try:

@@ -21,6 +21,18 @@ class SignatureChecker:
         self._validator = RequestValidator(auth_token)
         self._public_url = public_url
 
+    def verifies_own_urls(self) -> bool:
+        """Whether a request Twilio would sign for one of our action URLs verifies here:
+        the token and the public URL this service checks against agree."""
+        path, query = "/twilio/voice/next", "attempt=0&step=language"
+        params = {"CallSid": "CA" + "0" * 32, "Digits": "1"}
+        signature = self._validator.compute_signature(self.url_for(path, query), params)
+        try:
+            self.check(path=path, query=query, params=_single(params), signature=signature)
+        except InvalidSignature:
+            return False
+        return True
+
     def url_for(self, path: str, query: str) -> str:
         """The URL Twilio requested, rebuilt from the public URL, never the Host header."""
         return f"{self._public_url}{path}?{query}" if query else f"{self._public_url}{path}"
@@ -38,6 +50,10 @@ class SignatureChecker:
             return
         if not self._validator.validate(url, form, signature):
             raise InvalidSignature("X-Twilio-Signature does not match")
+
+
+def _single(params: Mapping[str, str]) -> dict[str, list[str]]:
+    return {key: [value] for key, value in params.items()}
 
 
 class _Params:

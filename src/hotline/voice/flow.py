@@ -94,6 +94,11 @@ TEXT_SENDING_UNLESS = N_(
     "We are sending your rights by text message to this phone, unless it already got them "
     "today. It can take a few minutes.",
 )
+# Said when what the caller asked for cannot be kept now (the service could not record
+# it): never a promise that is not kept.
+TEXT_CANNOT_NOW = N_("voice", "We cannot send the text message right now.")
+CALLBACK_CANNOT_NOW = N_("voice", "We cannot take your callback request right now.")
+TO_A_PERSON = N_("voice", "We are connecting you to a person now.")
 RESOURCES_INTRO = N_("voice", "Here are places that can help you.")
 RESOURCES_KEYS = N_("voice", "Press 1 to hear this again. Press 0 for the main menu.")
 APOLOGY = N_("voice", "We are sorry, something went wrong. We are connecting you to a person now.")
@@ -374,6 +379,23 @@ def fallback(lang: str, hotline: Hotline) -> Reply:
         DIAL_TIMEOUT,
     )
     return Reply((Say(APOLOGY, lang), dial), lang, (Note("fallback"),))
+
+
+def promise_broken(reply: Reply, hotline: Hotline) -> Reply:
+    """What the caller hears instead of `reply` when its promise (a text, a callback)
+    could not be recorded: that it cannot be done now, then a person if there is one."""
+    lang = reply.lang or hotline.default_language
+    callback = any(isinstance(effect, RequestCallback) for effect in reply.effects)
+    said = Say(CALLBACK_CANNOT_NOW if callback else TEXT_CANNOT_NOW, lang)
+    note = Note("promise.broken", "callback" if callback else "text")
+    if not hotline.backup_numbers:
+        return _with_notes(main_menu(lang, hotline, prefix=(said,)), note)
+    dial = Dial(
+        tuple(Leg(BACKUP_LEG, number) for number in hotline.backup_numbers),
+        CallState("urgent", lang, tier=MAX_TIERS),
+        DIAL_TIMEOUT,
+    )
+    return Reply((said, Say(TO_A_PERSON, lang), dial), lang, (note,))
 
 
 def _start(event: Incoming, hotline: Hotline) -> Reply:

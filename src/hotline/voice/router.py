@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from anyio import to_thread
 from sqlmodel import Session, select
@@ -18,6 +20,7 @@ from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import PendingEvent
+from hotline.events.spool import SpoolError
 from hotline.i18n.languages import first_spoken
 from hotline.models import Callback, OutboxMessage
 from hotline.outbox import service as outbox_service
@@ -28,6 +31,7 @@ from hotline.routing.service import RecordCall
 from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import CallStatus, VoiceWebhook, first, parse_query
 from hotline.voice import flow
+from hotline.voice.promises import CallbackRequest, RightsRequest
 from hotline.voice.twiml import ACCEPT_PATH, LEG_PATH, NEXT_PATH, SCREEN_PATH, STATUS_PATH
 
 log = logging.getLogger(__name__)
@@ -95,10 +99,11 @@ async def next_step(request: Request) -> Response:
         reply = flow.respond(state, event, runtime.hotline, plan)
         _record(runtime, hook.call_sid, reply)
         if reply.effects:
-            try:
-                _carry_out(runtime, hook, first(form, "From"), reply.effects, attested=attested)
-            except Exception:
-                log.exception("could not queue what the caller asked for")
+            kept = await to_thread.run_sync(
+                _carry_out_safely, runtime, hook, first(form, "From"), reply.effects, attested
+            )
+            if not kept:
+                reply = flow.promise_broken(reply, runtime.hotline)
         return _twiml(runtime.renderer.render(reply.intents, hook.hotline_number))
     except Exception:
         log.exception("voice webhook failed; answering with the fallback")
@@ -236,12 +241,11 @@ class RecordCallFields:
     outcome: str | None = None
 
 
-def open_callback(
-    runtime: Runtime, call_sid: str, caller: str, sender: str, lang: str
-) -> callbacks.OpenCallback:
+def open_callback(runtime: Runtime, promise: CallbackRequest) -> callbacks.OpenCallback:
     """The write that opens a callback and texts the volunteers who should hear of it."""
     now = datetime.now(UTC)
     settings = runtime.settings
+    lang = promise.lang
     alerts = callbacks.alert_list(
         runtime.roster.snapshot.on_call(now),
         language=lang,
@@ -251,9 +255,9 @@ def open_callback(
     if not alerts and settings.backup_number:
         alerts = [callbacks.Alert(callbacks.BACKUP_VOLUNTEER, settings.backup_number, lang)]
     return callbacks.OpenCallback(
-        call_ref=_call_ref(runtime, call_sid)[0],
-        caller=caller,
-        sender=sender,
+        call_ref=promise.call_ref,
+        caller=promise.caller,
+        sender=promise.sender,
         language=lang,
         alerts=tuple(alerts),
         texts=runtime.callback_texts(ALERT),
@@ -438,6 +442,20 @@ def _remembered(runtime: Runtime, caller_keys: list[str]) -> str | None:
     return language if language in runtime.catalogs.languages else None
 
 
+def _carry_out_safely(
+    runtime: Runtime,
+    hook: VoiceWebhook,
+    caller: str | None,
+    effects: tuple[flow.Effect, ...],
+    attested: bool,
+) -> bool:
+    try:
+        return _carry_out(runtime, hook, caller, effects, attested=attested)
+    except Exception:
+        log.exception("could not keep what the caller asked for")
+        return False
+
+
 def _carry_out(
     runtime: Runtime,
     hook: VoiceWebhook,
@@ -445,14 +463,18 @@ def _carry_out(
     effects: tuple[flow.Effect, ...],
     *,
     attested: bool,
-) -> None:
-    """Queue what the flow asked for; the caller hears the reply whatever happens here.
+) -> bool:
+    """Keep what the flow asked for: promises go to the spool on disk before the caller
+    hears them. False when a promise could not be kept (the caller is then told).
     Nothing is kept for a withheld number: every such caller would share it."""
     if caller is None or not textable(caller):
-        return
+        return True
     now = datetime.now(UTC)
     keyring = runtime.keyring
     epoch = keyring.current_epoch(now)
+    call_ref, _ = _call_ref(runtime, hook.call_sid)
+    sender = hook.hotline_number or ""
+    promises: list[object] = []
     for effect in effects:
         if isinstance(effect, flow.RememberLanguage):
             # A spoofed call must not set what the number's owner is answered in.
@@ -461,36 +483,48 @@ def _carry_out(
             key = keyring.pseudonym(caller, epoch=epoch)
             runtime.preferences.remember(key, effect.lang, now)
             runtime.recorder.record([Remember(key, epoch, effect.lang, now)])
-        elif isinstance(effect, flow.RequestCallback) and hook.hotline_number:
-            runtime.recorder.record(
-                [open_callback(runtime, hook.call_sid, caller, hook.hotline_number, effect.lang)]
-            )
-        elif isinstance(effect, flow.TextRights) and hook.hotline_number:
-            runtime.recorder.record([_rights_text(runtime, hook, caller, effect.lang, now)])
+        elif isinstance(effect, flow.RequestCallback) and sender:
+            promises.append(CallbackRequest(caller, sender, effect.lang, call_ref, now))
+        elif isinstance(effect, flow.TextRights) and sender:
+            promises.append(RightsRequest(caller, sender, effect.lang, call_ref, now))
             runtime.rights_ledger.add(keyring.pseudonym(caller, epoch=epoch), now)
+    if not promises:
+        return True
+    try:
+        runtime.spool.append(promises)
+    except SpoolError:
+        log.error("a promise to a caller could not be spooled; the caller is told")
+        return False
+    return True
 
 
-def _rights_text(
-    runtime: Runtime, hook: VoiceWebhook, caller: str, lang: str, now: datetime
-) -> RightsText:
+def promise_builders(runtime: Runtime) -> dict[type, Callable[[Any], object]]:
+    """How each promise the spool keeps becomes the write that keeps it."""
+    return {
+        RightsRequest: lambda promise: _rights_text(runtime, promise),
+        CallbackRequest: lambda promise: open_callback(runtime, promise),
+    }
+
+
+def _rights_text(runtime: Runtime, promise: RightsRequest) -> RightsText:
     """The rights by text to the caller, once per call, within the day's cap."""
-    call_ref, _ = _call_ref(runtime, hook.call_sid)
     keyring = runtime.keyring
+    now = datetime.now(UTC)
     enqueue = outbox_service.texts(
         vault=runtime.vault,
         keyring=keyring,
-        sender=hook.hotline_number or "",
-        recipient=caller,
-        parts=runtime.rights_texts[lang],
+        sender=promise.sender,
+        recipient=promise.caller,
+        parts=runtime.rights_texts[promise.lang],
         purpose="rights",
-        language=lang,
-        key=f"rights:{call_ref}",
+        language=promise.lang,
+        key=f"rights:{promise.call_ref}",
         now=now,
         expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
     )
     return RightsText(
         enqueue=enqueue,
-        keys=tuple(keyring.pseudonyms(caller, at=now)),
+        keys=tuple(keyring.pseudonyms(promise.caller, at=now)),
         key_epoch=keyring.current_epoch(now),
         per_day=runtime.settings.rights_texts_per_day,
         at=now,
