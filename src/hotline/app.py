@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import phonenumbers
 from anyio import to_thread
@@ -18,10 +18,10 @@ from sqlalchemy import Engine, text
 
 from hotline import db
 from hotline.callbacks import service as callbacks
-from hotline.callbacks.messages import REALERT
 from hotline.callers.service import PreferenceCache
+from hotline.claims.alerts import Alerts
 from hotline.config import LOCAL_STANDIN_PATH, Settings
-from hotline.deps import Runtime
+from hotline.deps import Runtime, tick_claims
 from hotline.errors import ConfigError, HotlineError, InvalidSignature
 from hotline.events.recorder import Recorder
 from hotline.i18n import audio
@@ -38,11 +38,16 @@ from hotline.routing.escalation import parse_tiers
 from hotline.routing.service import RosterCache
 from hotline.simulator.standin import create_standin
 from hotline.sms import messages as sms_messages
-from hotline.sms.flow import SmsHotline
+from hotline.sms.cases import Cases
+from hotline.sms.conversation import Conversation
+from hotline.sms.fast import FastPath
+from hotline.sms.flow import SmsHotline, language_menu, sms_digits
+from hotline.sms.flow import Text as SmsText
 from hotline.sms.router import STATUS_PATH as SMS_STATUS_PATH
-from hotline.sms.router import close_quiet_cases
 from hotline.sms.router import routes as sms_routes
 from hotline.sms.service import SmsMemory
+from hotline.sms.texting import Texting
+from hotline.sms.volunteers import Volunteers
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
@@ -92,18 +97,27 @@ def build_runtime(
     static_fallback = renderer.render(
         flow.fallback(settings.default_language, hotline).intents, None
     )
-    return Runtime(
+    vault = Vault(secret)
+    keyring = keyring or load_keyring(
+        settings.data_dir / "keys" / "pseudonym.json", epoch_days=settings.pseudonym_epoch_days
+    )
+    alerts = Alerts(
+        vault=vault,
+        keyring=keyring,
+        catalogs=catalogs,
+        default_language=settings.default_language,
+        backup_number=settings.backup_number,
+        expires_in=timedelta(minutes=settings.sms_expiry_minutes),
+    )
+    callback_renderer = CallbackRenderer(renderer, catalogs, settings.public_url)
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         catalogs=catalogs,
         hotline=hotline,
         renderer=renderer,
         signatures=SignatureChecker(auth_token=auth_token, public_url=settings.public_url),
-        keyring=keyring
-        or load_keyring(
-            settings.data_dir / "keys" / "pseudonym.json",
-            epoch_days=settings.pseudonym_epoch_days,
-        ),
+        keyring=keyring,
         recorder=Recorder(engine),
         gateway=gateway
         or TwilioGateway(
@@ -111,24 +125,81 @@ def build_runtime(
             auth_token=auth_token,
             api_url=settings.effective_twilio_api_url,
         ),
-        vault=Vault(secret),
+        vault=vault,
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
         roster=RosterCache(engine=engine, timezone=settings.zone),
         tiers=tiers,
-        callback_renderer=CallbackRenderer(renderer, catalogs, settings.public_url),
-        rights_texts=rights_texts,
-        sms=SmsHotline(
-            languages=catalogs.languages,
-            menu=[code for code in settings.voice_menu if catalogs.language(code).digit],
-            default_language=settings.default_language,
-            rights=rights_texts,
-            resources={
-                code: sms_resources(catalogs.translator(code), hotline.resources)
-                for code in catalogs.languages
-            },
+        callback_renderer=callback_renderer,
+        alerts=alerts,
+        callbacks=callbacks.Callbacks(
+            alerts=alerts,
+            call_url=lambda callback_id: callback_renderer.url(
+                callbacks.CALLBACK_PATH, callback_id
+            ),
+            alerts_before_backup=settings.callback_alerts,
+            realert_in=timedelta(minutes=settings.callback_realert_minutes),
+            expires_in=timedelta(minutes=settings.callback_expiry_minutes),
         ),
+        rights_texts=rights_texts,
+        sms=sms_hotline(settings, catalogs, rights_texts, hotline.resources),
         sms_memory=SmsMemory(),
         static_fallback=static_fallback,
+    )
+    runtime.texting = _texting(runtime)
+    return runtime
+
+
+def _texting(runtime: Runtime) -> Texting:
+    """The text channel, from the parts of `runtime` it uses."""
+    settings, catalogs = runtime.settings, runtime.catalogs
+
+    def render(text: SmsText) -> str:
+        if text.message is None or text.lang is None:
+            return text.raw
+        return catalogs.translator(text.lang)(text.message, **dict(text.params))
+
+    def volunteer_key(number: str) -> str:
+        return runtime.vault.fingerprint(number, purpose="volunteer")
+
+    cases = Cases(alerts=runtime.alerts, idle=timedelta(minutes=settings.sms_case_idle_minutes))
+    countries = frozenset(settings.sms_countries)
+    return Texting(
+        engine=runtime.engine,
+        keyring=runtime.keyring,
+        roster=runtime.roster,
+        volunteer_key=volunteer_key,
+        fast=FastPath(
+            memory=runtime.sms_memory,
+            preferences=runtime.preferences,
+            recorder=runtime.recorder,
+            keyring=runtime.keyring,
+            roster=runtime.roster,
+            volunteer_key=volunteer_key,
+            hotline=runtime.sms,
+            render=render,
+            reply_cap=settings.sms_reply_cap,
+            countries=countries,
+        ),
+        conversation=Conversation(
+            engine=runtime.engine,
+            memory=runtime.sms_memory,
+            preferences=runtime.preferences,
+            keyring=runtime.keyring,
+            roster=runtime.roster,
+            cases=cases,
+            hotline=runtime.sms,
+            render=render,
+            reply_cap=settings.sms_reply_cap,
+            countries=countries,
+        ),
+        volunteers=Volunteers(
+            alerts=runtime.alerts,
+            cases=cases,
+            callbacks=runtime.callbacks,
+            roster=runtime.roster,
+            zone=settings.zone,
+        ),
+        cases=cases,
     )
 
 
@@ -216,6 +287,30 @@ def create_app(
     return app
 
 
+def sms_hotline(
+    settings: Settings,
+    catalogs: catalog_loader.Catalogs,
+    rights_texts: dict[str, tuple[str, ...]],
+    listed: tuple[resources.Resource, ...],
+) -> SmsHotline:
+    """The text flow's view of this deployment: one language menu offering every language."""
+    enabled = catalogs.languages
+    order = [code for code in settings.voice_menu if code in enabled]
+    order += [code for code in enabled if code not in order]
+    digits = sms_digits([(code, catalogs.language(code).digit) for code in order])
+    default = settings.default_language
+    first_line = catalogs.translator(default)(sms_messages.LANGUAGE_OPTION, digit=digits[default])
+    others = [(digits[code], catalogs.language(code).endonym) for code in order if code != default]
+    return SmsHotline(
+        languages=enabled,
+        digits=digits,
+        language_menu=language_menu(first_line, others),
+        default_language=default,
+        rights=rights_texts,
+        resources={code: sms_resources(catalogs.translator(code), listed) for code in enabled},
+    )
+
+
 def sms_resources(t: Translator, listed: tuple[resources.Resource, ...]) -> list[str]:
     """The local resources as lines of a text message in `t`'s language."""
     frames = {
@@ -258,28 +353,8 @@ CALLBACK_TICK_SECONDS = 30.0
 
 
 def tick_callbacks(runtime: Runtime) -> int:
-    """Expire, announce again or hand to the backup number the callbacks that are due;
-    close the text cases that went quiet."""
-    close_quiet_cases(runtime)
-    now = datetime.now(UTC)
-    settings = runtime.settings
-    with db.transaction(runtime.engine) as session:
-        return callbacks.tick(
-            session,
-            now=now,
-            on_call=runtime.roster.snapshot.on_call(now),
-            enabled=runtime.catalogs.languages,
-            phone=runtime.open_phone,
-            texts=runtime.callback_texts(REALERT),
-            call_url=lambda callback_id: runtime.callback_renderer.url(
-                callbacks.CALLBACK_PATH, callback_id
-            ),
-            backup_number=settings.backup_number,
-            alerts_before_backup=settings.callback_alerts,
-            realert_in=timedelta(minutes=settings.callback_realert_minutes),
-            vault=runtime.vault,
-            keyring=runtime.keyring,
-        )
+    """The claims that are due: see deps.tick_claims."""
+    return tick_claims(runtime)
 
 
 def _purge(runtime: Runtime) -> None:

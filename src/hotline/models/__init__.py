@@ -4,6 +4,15 @@ from hotline.db import metadata
 from hotline.models.auth import USER_ROLES, AuditEntry, User
 from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
+from hotline.models.claim import (
+    Claim,
+    ClaimAlert,
+    ClaimFailure,
+    ClaimHolder,
+    ClaimKind,
+    ClaimLockout,
+    ClaimStatus,
+)
 from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
 from hotline.models.sms import OptOut, SmsCase, SmsInbound
@@ -19,6 +28,13 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CallerPreference",
+    "Claim",
+    "ClaimAlert",
+    "ClaimFailure",
+    "ClaimHolder",
+    "ClaimKind",
+    "ClaimLockout",
+    "ClaimStatus",
     "OptOut",
     "OutboxMessage",
     "SenderPace",

@@ -13,13 +13,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hotline.callbacks import service as callbacks
-from hotline.callbacks.messages import ALERT
 from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import PendingEvent
 from hotline.i18n.languages import first_spoken
-from hotline.models import Callback
+from hotline.models import ClaimStatus
 from hotline.outbox import service as outbox_service
 from hotline.routing.escalation import Plan, plan
 from hotline.routing.service import RecordCall
@@ -150,7 +149,8 @@ async def callback_call(request: Request) -> Response:
     renderer = runtime.callback_renderer
     if found is None:
         return _twiml(renderer.goodbye())
-    callback, lang = found
+    held, lang = found
+    callback = held.callback
     assert callback.id is not None
     return _twiml(
         renderer.screen(lang=lang, caller_lang=callback.language, callback_id=callback.id)
@@ -165,7 +165,8 @@ async def callback_connect(request: Request) -> Response:
     renderer = runtime.callback_renderer
     if found is None or first(form, "Digits") != "1":
         return _twiml(renderer.goodbye())
-    callback, lang = found
+    held, lang = found
+    callback = held.callback
     caller = callbacks.caller_number(callback, runtime.vault)
     if caller is None or callback.id is None:
         return _twiml(renderer.goodbye())
@@ -219,44 +220,32 @@ def open_callback(
 ) -> callbacks.OpenCallback:
     """The write that opens a callback and texts the volunteers who should hear of it."""
     now = datetime.now(UTC)
-    settings = runtime.settings
-    alerts = callbacks.alert_list(
-        runtime.roster.snapshot.on_call(now),
-        language=lang,
-        enabled=runtime.catalogs.languages,
-        phone=runtime.open_phone,
-    )
-    if not alerts and settings.backup_number:
-        alerts = [callbacks.Alert(callbacks.BACKUP_VOLUNTEER, settings.backup_number, lang)]
-    return callbacks.OpenCallback(
+    return runtime.callbacks.open(
         call_ref=_call_ref(runtime, call_sid)[0],
         caller=caller,
         sender=sender,
         language=lang,
-        alerts=tuple(alerts),
-        texts=runtime.callback_texts(ALERT),
-        at=now,
-        expires_in=timedelta(minutes=settings.callback_expiry_minutes),
-        realert_in=timedelta(minutes=settings.callback_realert_minutes),
+        on_call=runtime.roster.snapshot.on_call(now),
+        now=now,
     )
 
 
 def _callback_id(request: Request) -> int | None:
     value = parse_query(request.url.query).get("cb", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def _open_callback_row(runtime: Runtime, request: Request) -> tuple[Callback, str] | None:
+def _open_callback_row(runtime: Runtime, request: Request) -> tuple[callbacks.Held, str] | None:
     """The claimed callback a callback call is about, and the language to speak to the
     volunteer (their first; the default for the backup)."""
     callback_id = _callback_id(request)
     if callback_id is None:
         return None
     with Session(runtime.engine, expire_on_commit=False) as session:
-        callback = session.get(Callback, callback_id)
-    if callback is None or callback.status != "claimed":
+        held = callbacks.held(session, callback_id)
+    if held is None:
         return None
-    return callback, _volunteer_language(runtime, callback.claimed_by)
+    return held, _volunteer_language(runtime, held.holder.volunteer_id)
 
 
 def _close_callback(runtime: Runtime, request: Request, spoke: bool) -> str | None:
@@ -267,14 +256,14 @@ def _close_callback(runtime: Runtime, request: Request, spoke: bool) -> str | No
         return None
     now = datetime.now(UTC)
     with transaction(runtime.engine) as session:
-        callback = session.get(Callback, callback_id)
-        if callback is None or callback.status != "claimed":
+        held = callbacks.held(session, callback_id)
+        if held is None:
             return None
-        lang = _volunteer_language(runtime, callback.claimed_by)
+        lang = _volunteer_language(runtime, held.holder.volunteer_id)
         if spoke:
-            callbacks.finish(session, callback=callback, status="done", now=now)
+            callbacks.finish(session, held=held, status=ClaimStatus.DONE, now=now)
             return None
-        callbacks.release(session, callback=callback, now=now)
+        callbacks.release(session, held=held, now=now)
         return lang
 
 
