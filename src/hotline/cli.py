@@ -35,6 +35,7 @@ from hotline.app import (
 )
 from hotline.auth import service as auth_service
 from hotline.config import LOCAL_STANDIN_PATH, Settings
+from hotline.db import aware
 from hotline.deps import Runtime
 from hotline.errors import HotlineError
 from hotline.i18n import audio
@@ -236,18 +237,71 @@ def users_create(
     volunteer_id: Annotated[
         int | None, typer.Option(help="The volunteer a volunteer user is.")
     ] = None,
+    expires_days: Annotated[
+        int | None, typer.Option(help="The token stops working after this many days.")
+    ] = None,
 ) -> None:
     """Add a user of the roster API and print their token, this once."""
     try:
         with db.transaction(_database(Settings())) as session:
             user, token = auth_service.create_user(
-                session=session, name=name, role=role, volunteer_id=volunteer_id
+                session=session,
+                name=name,
+                role=role,
+                volunteer_id=volunteer_id,
+                expires_days=expires_days,
             )
     except HotlineError as error:
         raise _fail(error) from None
     typer.echo(
         f"user {user.id} ({user.role}) created; the token is shown only this once:", err=True
     )
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """The users of the roster API: id, role, linked volunteer, state, expiry. No tokens."""
+    with db.transaction(_database(Settings())) as session:
+        users = auth_service.list_users(session=session)
+    now = datetime.now(UTC)
+    for user in users:
+        expires = aware(user.expires_at) if user.expires_at else None
+        state = "active" if user.active and (expires is None or expires > now) else "disabled"
+        if user.active and expires is not None and expires <= now:
+            state = "expired"
+        until = f"until {expires:%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
+        volunteer = f"volunteer {user.volunteer_id}" if user.volunteer_id else "-"
+        typer.echo(f"{user.id}\t{user.role}\t{volunteer}\t{state}\t{until}\t{user.name}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(user_id: Annotated[int, typer.Argument(help="The user's id.")]) -> None:
+    """Refuse a user's token from now on."""
+    try:
+        with db.transaction(_database(Settings())) as session:
+            auth_service.deactivate_user(session=session, user_id=user_id)
+    except HotlineError as error:
+        raise _fail(error) from None
+    typer.echo(f"user {user_id} deactivated", err=True)
+
+
+@users_app.command("rotate")
+def users_rotate(
+    user_id: Annotated[int, typer.Argument(help="The user's id.")],
+    expires_days: Annotated[
+        int | None, typer.Option(help="The new token stops working after this many days.")
+    ] = None,
+) -> None:
+    """Give a user a new token, printed this once; the old one stops working at once."""
+    try:
+        with db.transaction(_database(Settings())) as session:
+            user, token = auth_service.rotate_token(
+                session=session, user_id=user_id, expires_days=expires_days
+            )
+    except HotlineError as error:
+        raise _fail(error) from None
+    typer.echo(f"user {user.id}: new token, shown only this once:", err=True)
     typer.echo(token)
 
 
