@@ -27,6 +27,7 @@ OPEN = ("waiting", "held")
 # The old callback table's stand-in id for the backup number.
 BACKUP_VOLUNTEER = 0
 AUTOINCREMENT = {"sqlite_autoincrement": True}
+MOMENT = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -281,7 +282,7 @@ def _copy_callbacks(bind: sa.Connection) -> None:
         sa.text(
             "SELECT id, code, status, claimed_by, alerted, alerts, next_alert_at, created_at, "
             "updated_at FROM callback ORDER BY id"
-        )
+        ).columns(next_alert_at=MOMENT, created_at=MOMENT, updated_at=MOMENT)
     ).all()
     for row in rows:
         status = CALLBACK_STATUS.get(row.status, "done")
@@ -307,7 +308,7 @@ def _copy_cases(bind: sa.Connection) -> None:
         sa.text(
             "SELECT id, code, status, volunteer_id, alerted, last_activity_at, created_at "
             "FROM sms_case ORDER BY id"
-        )
+        ).columns(last_activity_at=MOMENT, created_at=MOMENT)
     ).all()
     for row in rows:
         status = CASE_STATUS.get(row.status, "done")
