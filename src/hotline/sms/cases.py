@@ -24,6 +24,7 @@ from hotline.privacy.vault import Vault
 from hotline.routing.oncall import Person
 from hotline.routing.service import volunteer_phone_place
 from hotline.sms import messages
+from hotline.sms.inbound import Incoming
 
 OPEN = ClaimStatus.open_statuses()
 FIRST_TEXT_SHOWN = 200
@@ -56,16 +57,14 @@ class Cases:
         self,
         session: Session,
         *,
-        texter: str,
+        text: Incoming,
         texter_key: str,
-        sender: str,
         lang: str,
-        first_text: str,
         on_call: Sequence[Person],
         now: datetime,
     ) -> OpenCase:
-        """A case for this texter, and a text to each on-call volunteer who reads `lang`
-        (the backup number when nobody is on call)."""
+        """A case for whoever sent `text`, and a text to each on-call volunteer who reads
+        `lang` (the backup number when nobody is on call)."""
         to = self.alerts.speakers(on_call, language=lang)
         backup = self.alerts.backup(lang)
         if not to and backup is not None:
@@ -80,7 +79,7 @@ class Cases:
         case = SmsCase(
             claim_id=claim.id,
             texter_key=texter_key,
-            sender=sender,
+            sender=text.to,
             language=lang,
             last_activity_at=now,
             created_at=now,
@@ -88,11 +87,12 @@ class Cases:
         session.add(case)
         session.flush()
         assert case.id is not None
-        case.texter_sealed = self.alerts.vault.seal(texter, place=texter_place(case.id))
+        case.texter_sealed = self.alerts.vault.seal(text.sender, place=texter_place(case.id))
         session.add(case)
         session.flush()
-        shown = {"first": first_text.strip()[:FIRST_TEXT_SHOWN], "code": claim.code}
-        alert = Alert(messages.CASE_ALERT, sender, f"case:{case.id}:alert:1", shown, about=lang)
+        shown = {"first": text.body.strip()[:FIRST_TEXT_SHOWN], "code": claim.code}
+        key = f"case:{case.id}:alert:1"
+        alert = Alert(messages.CASE_ALERT, text.to, key, shown, about=lang)
         self.alerts.send_all(session, to=to, alert=alert, now=now)
         return OpenCase(case, claim)
 

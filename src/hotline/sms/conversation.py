@@ -127,11 +127,9 @@ class Conversation:
         if step.case is None and effect.lang in self.hotline.languages and step.text.to:
             self.cases.open(
                 step.session,
-                texter=step.text.sender,
+                text=step.text,
                 texter_key=step.keys[0],
-                sender=step.text.to,
                 lang=effect.lang,
-                first_text=step.text.body,
                 on_call=self.roster.snapshot.on_call(step.now),
                 now=step.now,
             )
