@@ -14,6 +14,12 @@ url = config.attributes.get("url") or get_settings().sqlalchemy_url
 def run() -> None:
     engine = config.attributes.get("engine") or db.make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by dropping it: with foreign keys on, dropping
+            # `volunteer` would cascade to every shift. Off (it must precede the
+            # transaction to count), then every reference checked before the commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=models.metadata,
@@ -22,7 +28,13 @@ def run() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise SystemExit(f"the migration broke {len(broken)} foreign key(s)")
         connection.commit()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

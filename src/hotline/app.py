@@ -20,7 +20,9 @@ from starlette.routing import Route
 
 from hotline import schedule
 from hotline.auth import service as auth_service
+from hotline.callbacks import service as callbacks
 from hotline.callers.service import PreferenceCache, Remember
+from hotline.claims.alerts import Alerts
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
 from hotline.errors import ConfigError, HotlineError, InvalidSignature
@@ -44,10 +46,16 @@ from hotline.routing.escalation import parse_tiers
 from hotline.routing.service import RecordCall, RosterCache
 from hotline.simulator.standin import create_standin
 from hotline.sms import messages as sms_messages
-from hotline.sms.flow import SmsHotline
+from hotline.sms.cases import Cases
+from hotline.sms.conversation import Conversation
+from hotline.sms.fast import FastPath
+from hotline.sms.flow import SmsHotline, language_menu, sms_digits
+from hotline.sms.flow import Text as SmsText
 from hotline.sms.paths import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.router import routes as sms_routes
 from hotline.sms.service import ReceivedText, SmsMemory
+from hotline.sms.texting import Texting
+from hotline.sms.volunteers import Volunteers
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
@@ -108,6 +116,15 @@ def build_runtime(
     static_fallback = renderer.render(
         flow.fallback(settings.default_language, hotline).intents, None
     )
+    alerts = Alerts(
+        vault=vault,
+        keyring=keyring,
+        catalogs=catalogs,
+        default_language=settings.default_language,
+        backup_number=settings.backup_number,
+        expires_in=timedelta(minutes=settings.sms_expiry_minutes),
+    )
+    callback_renderer = CallbackRenderer(renderer, catalogs, settings.public_url)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -127,23 +144,28 @@ def build_runtime(
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
         roster=RosterCache(engine=engine, timezone=settings.zone),
         tiers=tiers,
-        callback_renderer=CallbackRenderer(renderer, catalogs, settings.public_url),
-        rights_texts=rights_texts,
-        sms=SmsHotline(
-            languages=catalogs.languages,
-            menu=[code for code in settings.voice_menu if catalogs.language(code).digit],
-            default_language=settings.default_language,
-            rights=rights_texts,
-            resources={
-                code: sms_resources(catalogs.translator(code), hotline.resources)
-                for code in catalogs.languages
-            },
+        callback_renderer=callback_renderer,
+        alerts=alerts,
+        callbacks=callbacks.Callbacks(
+            alerts=alerts,
+            call_url=lambda callback_id: callback_renderer.url(
+                callbacks.CALLBACK_PATH, callback_id
+            ),
+            alerts_before_backup=settings.callback_alerts,
+            realert_in=timedelta(minutes=settings.callback_realert_minutes),
+            expires_in=timedelta(minutes=settings.callback_expiry_minutes),
         ),
+        rights_texts=rights_texts,
+        sms=sms_hotline(settings, catalogs, rights_texts, hotline.resources),
         sms_memory=SmsMemory(),
         static_fallback=static_fallback,
         rights_ledger=RightsLedger(),
         spool=spool,
     )
+    runtime.texting = _texting(runtime)
+    spool.apply = spool_apply(runtime)
+    return runtime
+
     spool.apply = spool_apply(runtime)
     return runtime
 
@@ -178,6 +200,60 @@ def spool_apply(runtime: Runtime) -> Apply:
 
 def _same(write: object) -> object:
     return write
+
+
+def _texting(runtime: Runtime) -> Texting:
+    """The text channel, from the parts of `runtime` it uses."""
+    settings, catalogs = runtime.settings, runtime.catalogs
+
+    def render(text: SmsText) -> str:
+        if text.message is None or text.lang is None:
+            return text.raw
+        return catalogs.translator(text.lang)(text.message, **dict(text.params))
+
+    def volunteer_key(number: str) -> str:
+        return runtime.vault.fingerprint(number, purpose="volunteer")
+
+    cases = Cases(alerts=runtime.alerts, idle=timedelta(minutes=settings.sms_case_idle_minutes))
+    countries = frozenset(settings.sms_countries)
+    return Texting(
+        engine=runtime.engine,
+        keyring=runtime.keyring,
+        roster=runtime.roster,
+        volunteer_key=volunteer_key,
+        fast=FastPath(
+            memory=runtime.sms_memory,
+            preferences=runtime.preferences,
+            recorder=runtime.recorder,
+            keyring=runtime.keyring,
+            roster=runtime.roster,
+            volunteer_key=volunteer_key,
+            hotline=runtime.sms,
+            render=render,
+            reply_cap=settings.sms_reply_cap,
+            countries=countries,
+        ),
+        conversation=Conversation(
+            engine=runtime.engine,
+            memory=runtime.sms_memory,
+            preferences=runtime.preferences,
+            keyring=runtime.keyring,
+            roster=runtime.roster,
+            cases=cases,
+            hotline=runtime.sms,
+            render=render,
+            reply_cap=settings.sms_reply_cap,
+            countries=countries,
+        ),
+        volunteers=Volunteers(
+            alerts=runtime.alerts,
+            cases=cases,
+            callbacks=runtime.callbacks,
+            roster=runtime.roster,
+            zone=settings.zone,
+        ),
+        cases=cases,
+    )
 
 
 def create_app(
@@ -305,6 +381,30 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
     make_dispatcher(runtime.settings, runtime, workers=SEND_WORKERS).run(stop)
     for thread in threads:
         thread.join()
+
+
+def sms_hotline(
+    settings: Settings,
+    catalogs: catalog_loader.Catalogs,
+    rights_texts: dict[str, tuple[str, ...]],
+    listed: tuple[resources.Resource, ...],
+) -> SmsHotline:
+    """The text flow's view of this deployment: one language menu offering every language."""
+    enabled = catalogs.languages
+    order = [code for code in settings.voice_menu if code in enabled]
+    order += [code for code in enabled if code not in order]
+    digits = sms_digits([(code, catalogs.language(code).digit) for code in order])
+    default = settings.default_language
+    first_line = catalogs.translator(default)(sms_messages.LANGUAGE_OPTION, digit=digits[default])
+    others = [(digits[code], catalogs.language(code).endonym) for code in order if code != default]
+    return SmsHotline(
+        languages=enabled,
+        digits=digits,
+        language_menu=language_menu(first_line, others),
+        default_language=default,
+        rights=rights_texts,
+        resources={code: sms_resources(catalogs.translator(code), listed) for code in enabled},
+    )
 
 
 def sms_resources(t: Translator, listed: tuple[resources.Resource, ...]) -> list[str]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from hotline.config import (
     Settings,
@@ -32,7 +32,32 @@ from hotline.errors import ConfigError, HotlineError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-app = typer.Typer(help="A multilingual emergency hotline.", no_args_is_help=True)
+
+class _Guarded(TyperGroup):
+    """The root command: a problem an operator can fix is told in a line or two (exit
+    status 2), never as a traceback unless HOTLINE_LOG_LEVEL=DEBUG."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except HotlineError as error:
+            if _debugging():
+                raise
+            raise _fail(error.message) from None
+        except OperationalError as error:
+            if _debugging():
+                raise
+            from hotline.startup import short_reason
+
+            raise _fail(
+                f"the database does not answer: {short_reason(error)}\n"
+                "check HOTLINE_DATABASE_URL and that the database server is running"
+            ) from None
+
+
+app = typer.Typer(help="A multilingual emergency hotline.", no_args_is_help=True, cls=_Guarded)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 simulate_app = typer.Typer(help="Try the hotline without a phone.", no_args_is_help=True)
 i18n_app = typer.Typer(help="Catalogs for translators.", no_args_is_help=True)
@@ -262,6 +287,9 @@ def users_create(
     volunteer_id: Annotated[
         int | None, typer.Option(help="The volunteer a volunteer user is.")
     ] = None,
+    expires_days: Annotated[
+        int | None, typer.Option(help="The token stops working after this many days.")
+    ] = None,
 ) -> None:
     """Add a user of the roster API and print their token, this once."""
     from hotline import db
@@ -269,11 +297,67 @@ def users_create(
 
     with db.transaction(_database(settings_from_environment())) as session:
         user, token = auth_service.create_user(
-            session=session, name=name, role=role, volunteer_id=volunteer_id
+            session=session,
+            name=name,
+            role=role,
+            volunteer_id=volunteer_id,
+            expires_days=expires_days,
         )
     typer.echo(
         f"user {user.id} ({user.role}) created; the token is shown only this once:", err=True
     )
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """The users of the roster API: id, role, linked volunteer, state, expiry. No tokens."""
+    from datetime import UTC, datetime
+
+    from hotline import db
+    from hotline.auth import service as auth_service
+    from hotline.db import aware
+
+    with db.transaction(_database(settings_from_environment())) as session:
+        users = auth_service.list_users(session=session)
+    now = datetime.now(UTC)
+    for user in users:
+        expires = aware(user.expires_at) if user.expires_at else None
+        state = "active" if user.active and (expires is None or expires > now) else "disabled"
+        if user.active and expires is not None and expires <= now:
+            state = "expired"
+        until = f"until {expires:%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
+        volunteer = f"volunteer {user.volunteer_id}" if user.volunteer_id else "-"
+        typer.echo(f"{user.id}\t{user.role}\t{volunteer}\t{state}\t{until}\t{user.name}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(user_id: Annotated[int, typer.Argument(help="The user's id.")]) -> None:
+    """Refuse a user's token from now on."""
+    from hotline import db
+    from hotline.auth import service as auth_service
+
+    with db.transaction(_database(settings_from_environment())) as session:
+        auth_service.deactivate_user(session=session, user_id=user_id)
+    typer.echo(f"user {user_id} deactivated", err=True)
+
+
+@users_app.command("rotate")
+def users_rotate(
+    user_id: Annotated[int, typer.Argument(help="The user's id.")],
+    expires_days: Annotated[
+        int | None, typer.Option(help="The new token stops working after this many days.")
+    ] = None,
+) -> None:
+    """Give a user a new token, printed this once; the old one stops working at once."""
+    from hotline import db
+    from hotline.auth import service as auth_service
+
+    with db.transaction(_database(settings_from_environment())) as session:
+        user, token = auth_service.rotate_token(
+            session=session, user_id=user_id, expires_days=expires_days
+        )
+    typer.echo(f"user {user.id}: new token, shown only this once:", err=True)
     typer.echo(token)
 
 
@@ -698,29 +782,6 @@ def expand_press(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    """The command line, with what an operator can fix told in a line or two."""
+    """The `hotline` command."""
     os.umask(0o077)  # whatever the service writes, only its own user may read
-    try:
-        _guarded(lambda: app(args=expand_press(sys.argv[1:]), prog_name="hotline"))
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-
-
-def _guarded(run: Callable[[], T]) -> T:
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        return run()
-    except HotlineError as error:
-        if _debugging():
-            raise
-        raise _fail(error.message) from None
-    except OperationalError as error:
-        if _debugging():
-            raise
-        from hotline.startup import short_reason
-
-        raise _fail(
-            f"the database does not answer: {short_reason(error)}\n"
-            "check HOTLINE_DATABASE_URL and that the database server is running"
-        ) from None
+    app(args=expand_press(sys.argv[1:]), prog_name="hotline")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,14 +14,13 @@ from sqlmodel import Session
 
 from hotline import db
 from hotline.auth import service as auth_service
-from hotline.callbacks.service import Alert, Texts
+from hotline.callbacks.service import Callbacks
 from hotline.callers.service import PreferenceCache
+from hotline.claims.alerts import Alerts
 from hotline.config import Settings
 from hotline.events.recorder import Recorder
 from hotline.events.spool import Spool
 from hotline.i18n.catalogs import Catalogs
-from hotline.i18n.languages import language_name
-from hotline.i18n.translator import Msg
 from hotline.models import User
 from hotline.outbox.caps import RightsLedger
 from hotline.privacy.pseudonym import Keyring
@@ -31,6 +30,7 @@ from hotline.routing.oncall import Person
 from hotline.routing.service import RosterCache, volunteer_phone_place
 from hotline.sms.flow import SmsHotline
 from hotline.sms.service import SmsMemory
+from hotline.sms.texting import Texting
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
 from hotline.telephony.webhooks import FORM_TYPE, parse_form
@@ -56,6 +56,9 @@ class Runtime:
     roster: RosterCache
     tiers: tuple[Tier, ...]
     callback_renderer: CallbackRenderer
+    # Texts to volunteers and the backup number, and callbacks as configured.
+    alerts: Alerts
+    callbacks: Callbacks
     sms: SmsHotline
     sms_memory: SmsMemory
     # The rights script as text messages, per language, split and numbered at start-up.
@@ -66,25 +69,24 @@ class Runtime:
     rights_ledger: RightsLedger
     # What must be written, kept on disk until the database has it.
     spool: Spool
+    # The text channel, built from the fields above once they exist.
+    texting: Texting = field(init=False)
 
     def open_phone(self, person: Person) -> str:
         """A volunteer's number, opened from its seal for a dial or a text."""
         return self.vault.open(person.phone_sealed, place=volunteer_phone_place(person.phone_key))
 
-    def callback_texts(self, message: Msg) -> Texts:
-        """How `message` about a callback is sent to each volunteer, in their language."""
-        catalogs = self.catalogs
 
-        def render(alert: Alert, code: str, caller_language: str) -> str:
-            name = language_name(caller_language, catalogs.registry, in_language=alert.lang)
-            return catalogs.translator(alert.lang)(message, language=name, code=code)
-
-        return Texts(
-            vault=self.vault,
-            keyring=self.keyring,
-            expires_in=timedelta(minutes=self.settings.sms_expiry_minutes),
-            render=render,
-        )
+def tick_claims(runtime: Runtime) -> int:
+    """Expire, announce again or hand to the backup number the callbacks that are due;
+    re-alert the text cases whose volunteer left; close the text cases that went quiet."""
+    texting = runtime.texting
+    texting.close_quiet_cases()
+    now = datetime.now(UTC)
+    on_call = runtime.roster.snapshot.on_call(now)
+    with db.transaction(runtime.engine) as session:
+        handled = runtime.callbacks.tick(session, now=now, on_call=on_call)
+    return handled + texting.realert_cases()
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -27,12 +27,8 @@ from anyio import to_thread
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotline import db
-from hotline.callbacks import service as callbacks
-from hotline.callbacks.messages import REALERT
-from hotline.deps import Runtime
+from hotline.deps import Runtime, tick_claims
 from hotline.privacy import retention
-from hotline.sms.router import close_quiet_cases
 from hotline.startup import short_reason, unreachable
 
 log = logging.getLogger(__name__)
@@ -78,8 +74,7 @@ def jobs(runtime: Runtime) -> list[Job]:
         ),
         Job("keys", KEY_RATCHET_SECONDS, runtime.keyring.ratchet, "each"),
         Job("database", DATABASE_WATCH_SECONDS, DatabaseWatch(runtime).check, "each"),
-        Job("callbacks", CALLBACK_TICK_SECONDS, lambda: tick_callbacks(runtime), "one"),
-        Job("quiet-cases", CALLBACK_TICK_SECONDS, lambda: close_quiet_cases(runtime), "one"),
+        Job("claims", CALLBACK_TICK_SECONDS, lambda: tick_callbacks(runtime), "one"),
         Job(
             "purge",
             settings.purge_interval_minutes * 60,
@@ -90,26 +85,9 @@ def jobs(runtime: Runtime) -> list[Job]:
 
 
 def tick_callbacks(runtime: Runtime) -> int:
-    """Expire, announce again or hand to the backup number the callbacks that are due."""
-    now = datetime.now(UTC)
-    settings = runtime.settings
-    with db.transaction(runtime.engine) as session:
-        return callbacks.tick(
-            session,
-            now=now,
-            on_call=runtime.roster.snapshot.on_call(now),
-            enabled=runtime.catalogs.languages,
-            phone=runtime.open_phone,
-            texts=runtime.callback_texts(REALERT),
-            call_url=lambda callback_id: runtime.callback_renderer.url(
-                callbacks.CALLBACK_PATH, callback_id
-            ),
-            backup_number=settings.backup_number,
-            alerts_before_backup=settings.callback_alerts,
-            realert_in=timedelta(minutes=settings.callback_realert_minutes),
-            vault=runtime.vault,
-            keyring=runtime.keyring,
-        )
+    """Expire, announce again or hand to the backup number the claims that are due; close
+    the text cases that went quiet. Returns how many were handled."""
+    return tick_claims(runtime)
 
 
 class DatabaseWatch:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from hotline import db
 from hotline.auth import service
+from hotline.auth.service import Unauthorized
 from hotline.errors import Forbidden, NotFound
 from hotline.models import AuditEntry, User
 from hotline.privacy.vault import Vault
@@ -120,3 +123,33 @@ def test_the_audit_log_keeps_field_names_and_never_values(engine: Engine) -> Non
         "phone,languages",
     )
     assert entry.at.tzinfo is not None
+
+
+def test_tokens_expire_and_a_rotated_token_replaces_the_old_one(engine: Engine) -> None:
+
+    now = datetime.now(UTC)
+    with db.transaction(engine) as session:
+        user, token = service.create_user(
+            session=session, name="Dana", role="coordinator", expires_days=1, now=now
+        )
+        assert service.authenticate(session=session, token=token, now=now).id == user.id
+        with pytest.raises(Unauthorized):
+            service.authenticate(session=session, token=token, now=now + timedelta(days=1))
+        assert user.id is not None
+        _, fresh = service.rotate_token(session=session, user_id=user.id, now=now)
+        with pytest.raises(Unauthorized):
+            service.authenticate(session=session, token=token, now=now)
+        assert service.authenticate(session=session, token=fresh, now=now).id == user.id
+        with pytest.raises(service.InvalidField):
+            service.create_user(session=session, name="X", role="coordinator", expires_days=0)
+
+
+def test_an_expired_token_gets_401(client: object, engine: Engine) -> None:
+
+    assert isinstance(client, TestClient)
+    with db.transaction(engine) as session:
+        user, token = service.create_user(session=session, name="Dana", role="coordinator")
+        user.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(user)
+    answer = client.get("/api/v1/volunteers", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401

@@ -31,7 +31,7 @@ def test_a_coordinator_adds_a_volunteer(
     body = answer.json()
     assert isinstance(body["id"], int)
     assert body["name"] == "Ana"
-    assert body["phone_hint"] == "+1312•••0142"
+    assert body["phone_hint"] == "+1•••42"
     assert body["languages"] == ["es", "en"]
     assert (body["role"], body["active"], body["availability"]) == ("legal_volunteer", True, "on")
     assert body["created_at"].endswith(("-05:00", "-06:00"))
@@ -44,7 +44,7 @@ def test_a_coordinator_adds_a_volunteer(
         assert row.phone_key == runtime.vault.fingerprint(NUMBER, purpose="volunteer")
         opened = runtime.vault.open(row.phone_sealed, place=volunteer_phone_place(row.phone_key))
         assert opened == NUMBER
-        assert row.phone_hint == "+1312•••0142"
+        assert row.phone_hint == "+1•••42"
     [entry] = [e for e in audit(engine) if e.entity == "volunteer"][1:]
     assert (entry.user_id, entry.action, entry.entity_id) == (
         users.coordinator_id,
@@ -83,7 +83,7 @@ BAD_VOLUNTEERS: list[tuple[dict[str, Any], list[str | int]]] = [
     ({**ANA, "role": "boss"}, ["body", "role"]),
     ({**ANA, "name": "   "}, ["body", "name"]),
     ({**ANA, "active": "maybe"}, ["body", "active"]),
-    ({**ANA, "phone_number": NUMBER}, ["body", "phone_number"]),
+    ({**ANA, "phone_number": NUMBER}, ["body", "(unknown field)"]),
 ]
 
 
@@ -124,7 +124,9 @@ def test_the_same_number_twice_is_a_conflict(
     )
     assert again.status_code == 409
     assert again.json()["error"] == "conflict"
-    assert f"volunteer {first.json()['id']}" in again.json()["message"]
+    # Which volunteer has it is not said: a 409 must not confirm whose number it is.
+    assert again.json()["message"] == "another volunteer has this phone number"
+    assert str(first.json()["id"]) not in again.text
     assert leaks(again.text, NUMBER) == []
     assert everything(engine) == before
 
@@ -141,7 +143,7 @@ def test_a_coordinator_changes_a_volunteer(
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["phone_hint"], body["languages"], body["role"], body["name"]) == (
-        "+1773•••0150",
+        "+1•••50",
         ["en"],
         "attorney",
         "Ana",
@@ -181,7 +183,7 @@ BAD_CHANGES: list[tuple[dict[str, Any], list[str | int] | None, int]] = [
     ({"active": None}, ["body", "active"], 422),
     ({"phone": "12"}, ["body", "phone"], 422),
     ({"languages": ["xx"]}, ["body", "languages", 0], 422),
-    ({"role": "attorney", "availability": "off"}, ["body", "availability"], 422),
+    ({"role": "attorney", "availability": "off"}, ["body", "(unknown field)"], 422),
     # Vera's number, from the `users` fixture.
     ({"phone": "+13125550161"}, None, 409),
 ]
@@ -236,7 +238,8 @@ def test_deleting_a_linked_volunteer_unlinks_their_user(
         helper = session.get(User, users.volunteer_user_id)
         assert helper is not None
         assert helper.volunteer_id is None
-    assert http.get("/api/v1/shifts", headers=users.volunteer).status_code == 403
+    # Deleting a volunteer disables their API user.
+    assert http.get("/api/v1/shifts", headers=users.volunteer).status_code == 401
 
 
 UNKNOWN_IDS: list[tuple[str, str, dict[str, Any] | None]] = [

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import pytest
 
+from hotline.app import sms_hotline
 from hotline.config import PROJECT_ROOT, Settings
 from hotline.i18n.catalogs import load
 from hotline.sms import flow
+from hotline.telephony.segments import segments
 
 CATALOGS = load(PROJECT_ROOT / "locales", Settings().languages)
-HOTLINE = flow.SmsHotline(
-    languages=CATALOGS.languages,
-    menu=[code for code in Settings().voice_menu if CATALOGS.language(code).digit],
-    default_language="en",
-    rights={code: [f"rights in {code}"] for code in CATALOGS.languages},
-    resources={code: [f"resources in {code}"] for code in CATALOGS.languages},
+HOTLINE = sms_hotline(
+    Settings(),
+    CATALOGS,
+    {code: (f"rights in {code}",) for code in CATALOGS.languages},
+    (),
 )
 EVERY_WORD = [
     pytest.param(code, kind, word, id=f"{code}-{kind}-{word}")
@@ -30,20 +31,19 @@ def test_every_keyword_in_every_language(code: str, kind: str, word: str) -> Non
     found = HOTLINE.keyword(word.lower(), prefer=code)
     assert found == (kind, code)
     reply = flow.respond(flow.Texter(language=code), flow.Inbound(f" {word.lower()}! "), HOTLINE)
-    expected_note = {
-        "stop": "sms.stop",
-        "start": "sms.start",
-        "delete": "sms.delete",
-        "rights": "sms.rights",
-        "resources": "sms.resources",
-        "help": "sms.help",
-        "language": "sms.language_menu",
-        "urgent": "sms.urgent",
-        "greeting": "sms.menu",
+    expected: tuple[type, ...] = {
+        "stop": (flow.OptOut,),
+        "start": (flow.OptIn,),
+        "delete": (flow.Forget,),
+        "rights": (flow.Relay,),
+        "resources": (flow.Relay,),
+        "help": (flow.Relay,),
+        "language": (flow.Relay,),
+        "urgent": (flow.AskForHelp,),
+        "greeting": (flow.Relay,),
     }[kind]
-    assert reply.note == expected_note
-    assert reply.opt_out == (kind == "stop")
-    assert reply.delete == (kind == "delete")
+    assert tuple(type(effect) for effect in reply.effects) == expected
+    assert reply.durable == (kind in ("stop", "start", "delete", "urgent"))
     if kind == "rights":
         assert reply.texts[0].raw == f"rights in {code}"
     for text in reply.texts:
@@ -56,3 +56,18 @@ def test_a_keyword_inside_a_sentence_is_not_one(code: str) -> None:
     for kind, words in CATALOGS.language(code).keywords:
         sentence = f"please {words[0]} now"
         assert HOTLINE.keyword(sentence, prefer=code) is None, (kind, words[0])
+
+
+def test_the_language_menu_is_one_text_of_at_most_two_segments_offering_every_language() -> None:
+    reply = flow.respond(flow.Texter(), flow.Inbound("??"), HOTLINE)
+    (menu,) = reply.texts
+    assert reply.effects == ()
+    assert segments(menu.raw) <= 2
+    lines = menu.raw.splitlines()
+    assert lines[0] == "For English, reply 1."
+    assert len(lines) == len(CATALOGS.languages)
+    for code, language in CATALOGS.languages.items():
+        digit = HOTLINE.digits[code]
+        assert code == "en" or f"{digit} {language.endonym}" in lines
+        chosen = flow.respond(flow.Texter(), flow.Inbound(digit), HOTLINE)
+        assert chosen.effects == (flow.RememberLanguage(code),)

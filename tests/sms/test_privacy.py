@@ -15,7 +15,7 @@ from sqlalchemy import text as sql
 from sqlmodel import Session, select
 
 from hotline import logging as hotline_logging
-from hotline.models import SmsCase, metadata
+from hotline.models import Claim, metadata
 from hotline.privacy import retention
 from tests.sms.test_relay import sent_to, text
 from tests.voice.test_urgent import ANA, Hotline
@@ -51,7 +51,7 @@ def test_nothing_of_the_texter_is_left(
     text(hotline, "AYUDA", sender=CANARY)
     hotline.send()
     with Session(hotline.engine) as session:
-        code = session.exec(select(SmsCase)).one().code
+        code = session.exec(select(Claim)).one().code
     text(hotline, f"ACCEPT {code}", sender=ANA)
     text(hotline, WORDS, sender=CANARY)
     assert any(WORDS in body for body in sent_to(hotline, ANA)), "the relay must have run"

@@ -9,8 +9,7 @@ from itertools import count
 
 from sqlmodel import Session, select
 
-from hotline.models import SmsCase, Volunteer
-from hotline.sms.router import close_quiet_cases
+from hotline.models import Claim, SmsCase, Volunteer
 from tests.support import HOTLINE, signed_post
 from tests.voice.test_urgent import ANA, WEI, Hotline
 
@@ -35,6 +34,11 @@ def case_row(hotline: Hotline) -> SmsCase:
         return session.exec(select(SmsCase)).one()
 
 
+def claim_row(hotline: Hotline) -> Claim:
+    with Session(hotline.engine) as session:
+        return session.exec(select(Claim)).one()
+
+
 def test_urgent_help_by_text_is_relayed_both_ways_and_forgotten_when_done(
     hotline: Hotline,
 ) -> None:
@@ -42,7 +46,7 @@ def test_urgent_help_by_text_is_relayed_both_ways_and_forgotten_when_done(
     opened = "Recibimos su mensaje. Un voluntario le responderá aquí pronto."
     assert text(hotline, "AYUDA")[0].startswith(opened)
     (alert,) = sent_to(hotline, ANA)
-    code = re.search(r"ACCEPT (\d{4})", alert)
+    code = re.search(r"ACCEPT (\d{6})", alert)
     assert code is not None
     assert '"AYUDA"' in alert
     assert TEXTER not in alert
@@ -63,23 +67,29 @@ def test_urgent_help_by_text_is_relayed_both_ways_and_forgotten_when_done(
         f"Línea de ayuda: el caso {code_} está cerrado."
     ]
     assert sent_to(hotline, TEXTER)[-1].startswith("Su conversación con el voluntario terminó.")
-    closed = case_row(hotline)
-    assert (closed.status, closed.texter_sealed) == ("closed", None)
+    assert case_row(hotline).texter_sealed is None
+    closed = claim_row(hotline)
+    assert (closed.status, closed.open_code) == ("done", None)
 
 
 def test_the_second_volunteer_to_accept_is_told_it_is_taken(hotline: Hotline) -> None:
     hotline.volunteer("Ana", ANA, "es")
     hotline.volunteer("Luis", "+13125550133", "es")
     text(hotline, "AYUDA")
-    code = case_row(hotline).code
+    code = claim_row(hotline).code
     assert "es suyo" in text(hotline, f"ACCEPT {code}", sender=ANA)[0]
-    assert "otro voluntario" in text(hotline, f"ACCEPT {code}", sender="+13125550133")[0]
+    # Taken, unknown, or not alerted: one answer, which tells a guesser nothing.
+    late = text(hotline, f"ACCEPT {code}", sender="+13125550133")[0]
+    assert late == f"Línea de ayuda: {code} no está disponible para que usted lo acepte. " + (
+        "Puede que ya lo tomaron, que esté cerrado o que el código esté mal escrito."
+    )
+    assert text(hotline, "ACCEPT 000000", sender="+13125550133") == [late.replace(code, "000000")]
 
 
 def test_an_opt_out_during_a_case_is_not_relayed(hotline: Hotline) -> None:
     hotline.volunteer("Ana", ANA, "es")
     text(hotline, "AYUDA")
-    code = case_row(hotline).code
+    code = claim_row(hotline).code
     text(hotline, f"ACCEPT {code}", sender=ANA)
     before = len(sent_to(hotline, ANA))
     assert text(hotline, "PARAR")[0].startswith("No recibirá más mensajes")
@@ -94,7 +104,7 @@ def test_a_quiet_case_closes_and_forgets_the_number(hotline: Hotline) -> None:
         case.last_activity_at = datetime.now(UTC) - timedelta(hours=2)
         session.add(case)
         session.commit()
-    assert close_quiet_cases(hotline.runtime) == 1
+    assert hotline.runtime.texting.close_quiet_cases() == 1
     assert case_row(hotline).texter_sealed is None
 
 
@@ -114,6 +124,6 @@ def test_volunteer_commands(hotline: Hotline) -> None:
         assert volunteer.availability == "break"
     assert text(hotline, "on", sender=ANA)[0].startswith("Hotline: you are on call now.")
     assert text(hotline, "what now?", sender=ANA)[0].startswith("Hotline commands: ON, OFF")
-    assert text(hotline, "DONE 1234", sender=ANA)[0].startswith("Hotline: there is no open")
+    assert text(hotline, "DONE 1234", sender=ANA)[0].startswith("Hotline: you have no open case")
     # Someone who is no volunteer sending a command is just a texter.
-    assert text(hotline, "STATUS", sender=WEI)[0] == "For English, reply 1."
+    assert text(hotline, "STATUS", sender=WEI)[0].startswith("For English, reply 1.")

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from hotline.app import create_app, make_dispatcher
 from hotline.config import Settings
 from hotline.deps import Runtime
-from hotline.models import Callback, CallRecord, Shift, Volunteer
+from hotline.models import Callback, CallRecord, Claim, Shift, Volunteer
 from hotline.privacy.pseudonym import Keyring
 from hotline.routing.service import volunteer_phone_place
 from hotline.schedule import tick_callbacks
@@ -206,7 +206,7 @@ def test_a_callback_claimed_by_text_is_bridged_and_then_forgets_the_number(
     again = signed_post(
         hotline.client, "/twilio/sms", {**sms, "From": "+13125550133", "MessageSid": "SMb"}
     )
-    assert "otro voluntario" in again.text
+    assert "no está disponible para que usted lo acepte" in again.text
 
     hotline.send()
     (call,) = hotline.gateway.calls
@@ -241,7 +241,10 @@ def test_a_callback_claimed_by_text_is_bridged_and_then_forgets_the_number(
     assert rung == [CALLER]
     with Session(hotline.engine) as session:
         done = session.exec(select(Callback)).one()
-    assert (done.status, done.caller_sealed) == ("done", None)
+        claim = session.get(Claim, done.claim_id)
+    assert done.caller_sealed is None
+    assert claim is not None
+    assert (claim.status, claim.open_code) == ("done", None)
 
 
 def test_an_unclaimed_callback_is_announced_again_then_goes_to_the_backup(
@@ -254,7 +257,7 @@ def test_an_unclaimed_callback_is_announced_again_then_goes_to_the_backup(
     for round_ in range(2, settings.callback_alerts + 2):
         later += timedelta(minutes=settings.callback_realert_minutes + 1)
         with Session(hotline.engine) as session:
-            row = session.get(Callback, callback.id)
+            row = session.get(Claim, callback.claim_id)
             assert row is not None
             row.next_alert_at = datetime.now(UTC) - timedelta(seconds=1)
             session.add(row)
@@ -278,7 +281,10 @@ def test_an_expired_callback_deletes_the_sealed_number(hotline: Hotline) -> None
     tick_callbacks(hotline.runtime)
     with Session(hotline.engine) as session:
         expired = session.exec(select(Callback)).one()
-    assert (expired.status, expired.caller_sealed) == ("expired", None)
+        claim = session.get(Claim, expired.claim_id)
+    assert expired.caller_sealed is None
+    assert claim is not None
+    assert claim.status == "expired"
 
 
 def test_an_unknown_code_or_a_stranger_gets_the_ordinary_answer(hotline: Hotline) -> None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from hotline.db import aware
 from hotline.errors import Forbidden, HotlineError, NotFound
 from hotline.models import USER_ROLES, AuditEntry, User, Volunteer
 
@@ -27,6 +28,7 @@ TOKEN_PREFIX = "hl_"  # noqa: S105
 COORDINATOR = "coordinator"
 VOLUNTEER = "volunteer"
 Action = Literal["create", "update", "delete"]
+MAX_TOKEN_DAYS = 3650
 
 
 class Unauthorized(HotlineError):
@@ -56,6 +58,7 @@ def create_user(
     name: str,
     role: str,
     volunteer_id: int | None = None,
+    expires_days: int | None = None,
     now: datetime | None = None,
 ) -> tuple[User, str]:
     """A new user and their token, which exists in plain text only in this return value."""
@@ -75,6 +78,7 @@ def create_user(
             "role": role,
             "token_hash": token_hash(token),
             "volunteer_id": volunteer_id,
+            "expires_at": _expiry(expires_days, now or datetime.now(UTC)),
             "created_at": now or datetime.now(UTC),
         }
     )
@@ -92,14 +96,98 @@ def create_user(
     return user, token
 
 
-def authenticate(*, session: Session, token: str) -> User:
-    """The active user holding `token`; Unauthorized for any other token."""
+def authenticate(*, session: Session, token: str, now: datetime | None = None) -> User:
+    """The active user holding `token`, if it has not expired; Unauthorized otherwise."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthorized("the API token is not valid")
     user = session.exec(select(User).where(User.token_hash == token_hash(token))).first()
     if user is None or not user.active:
         raise Unauthorized("the API token is not valid")
+    if user.expires_at is not None and aware(user.expires_at) <= (now or datetime.now(UTC)):
+        raise Unauthorized("the API token is not valid")
     return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Every user, oldest first."""
+    return list(session.exec(select(User).order_by(col(User.id))).all())
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+def deactivate_user(*, session: Session, user_id: int, now: datetime | None = None) -> User:
+    """Refuse `user_id`'s token from now on."""
+    user = _user(session, user_id)
+    user.active = False
+    session.add(user)
+    session.flush()
+    record(
+        session=session,
+        user=None,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        fields=["active"],
+        now=now,
+    )
+    return user
+
+
+def rotate_token(
+    *, session: Session, user_id: int, expires_days: int | None = None, now: datetime | None = None
+) -> tuple[User, str]:
+    """A new token for `user_id`; the old one stops working at once."""
+    now = now or datetime.now(UTC)
+    user = _user(session, user_id)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.token_hash = token_hash(token)
+    user.expires_at = _expiry(expires_days, now)
+    session.add(user)
+    session.flush()
+    record(
+        session=session,
+        user=None,
+        action="update",
+        entity="user",
+        entity_id=user.id,
+        fields=["token", "expires_at"],
+        now=now,
+    )
+    return user, token
+
+
+def disable_users_of(*, session: Session, volunteer_id: int, now: datetime) -> int:
+    """Disable the API users of a volunteer who is deactivated or deleted."""
+    users = session.exec(
+        select(User).where(User.volunteer_id == volunteer_id).where(col(User.active).is_(True))
+    ).all()
+    for user in users:
+        user.active = False
+        session.add(user)
+        record(
+            session=session,
+            user=None,
+            action="update",
+            entity="user",
+            entity_id=user.id,
+            fields=["active"],
+            now=now,
+        )
+    session.flush()
+    return len(users)
+
+
+def _expiry(days: int | None, now: datetime) -> datetime | None:
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidField(f"expiry is 1 to {MAX_TOKEN_DAYS} days", loc=("expires_days",))
+    return now + timedelta(days=days)
 
 
 def is_coordinator(user: User) -> bool:

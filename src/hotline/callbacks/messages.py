@@ -20,7 +20,6 @@ TAKEN = N_("sms", "Hotline: callback %(code)s was taken by another volunteer. Th
 YOURS = N_(
     "sms", "Hotline: callback %(code)s is yours. The hotline is calling you now to connect you."
 )
-UNKNOWN = N_("sms", "Hotline: there is no open callback with the code %(code)s.")
 # TRANSLATORS: heard by the volunteer when the hotline calls them for a callback.
 CONNECTING = N_(
     "voice",

@@ -1,42 +1,33 @@
-"""Callbacks: opened by a caller, claimed by the first volunteer to text ACCEPT, bridged
+"""Callbacks: opened by a caller, claimed by a volunteer who was alerted (ACCEPT), bridged
 by the hotline calling the volunteer and then the caller from its own number.
 
 Unclaimed, a callback is announced again every few minutes, then handed to the backup
 number; past its expiry it closes. The caller's number is sealed while the callback is
-open and deleted the moment it ends, however it ends.
+open and deleted the moment it ends, however it ends. Code, alerts and holder are the
+callback's claim (`hotline.claims`).
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from hotline.callbacks.messages import ALERT, REALERT, TAKEN
+from hotline.claims import service as claims
+from hotline.claims.alerts import Alert, Alerts, Recipient
 from hotline.db import aware
-from hotline.i18n.languages import first_spoken
-from hotline.models import Callback, Volunteer
-from hotline.outbox import service as outbox
-from hotline.privacy.pseudonym import Keyring
+from hotline.models import Callback, Claim, ClaimHolder, ClaimKind, ClaimStatus
 from hotline.privacy.vault import Vault
 from hotline.routing.oncall import Person
-from hotline.routing.service import volunteer_phone_place
 
-OPEN = ("waiting", "claimed")
 # The webhooks of the calls that bring a volunteer and the caller together again.
 CALLBACK_PATH = "/twilio/voice/callback"
 CALLBACK_CONNECT_PATH = "/twilio/voice/callback/connect"
 CALLBACK_DONE_PATH = "/twilio/voice/callback/done"
-BACKUP_VOLUNTEER = 0
-
-
-def new_code() -> str:
-    """A six-digit code a volunteer types back."""
-    return f"{secrets.randbelow(10**6):06d}"
+CALL_EXPIRES_IN = timedelta(minutes=10)
 
 
 def caller_place(call_ref: str) -> str:
@@ -45,158 +36,180 @@ def caller_place(call_ref: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Alert:
-    """A volunteer to text about a callback, in their language."""
+class Held:
+    """A claimed callback, its claim, and who holds it."""
 
-    volunteer_id: int
-    number: str
-    lang: str
-
-
-def alert_list(
-    people: Sequence[Person],
-    *,
-    language: str,
-    enabled: Collection[str],
-    phone: Callable[[Person], str],
-) -> list[Alert]:
-    """Who hears of a callback: the on-call speakers of its language, else everyone on call."""
-    speakers = [p for p in people if p.fluency(language) is not None]
-    chosen = speakers or list(people)
-    return [
-        Alert(p.id, phone(p), first_spoken(p.languages, enabled, fallback=language)) for p in chosen
-    ]
-
-
-@dataclass(frozen=True)
-class Texts:
-    """What opening, claiming and re-announcing a callback sends, and how."""
-
-    vault: Vault
-    keyring: Keyring
-    expires_in: timedelta
-    # (alert, code, the caller's language) -> the text that alert gets, in its language.
-    render: Callable[[Alert, str, str], str]
-
-    def enqueue(
-        self, session: Session, *, callback: Callback, alerts: Sequence[Alert], round_: str,
-        now: datetime,
-    ) -> None:  # fmt: skip
-        """Text `alerts` about `callback`, through the outbox."""
-        for alert in alerts:
-            outbox.texts(
-                vault=self.vault,
-                keyring=self.keyring,
-                sender=callback.sender,
-                recipient=alert.number,
-                parts=[self.render(alert, callback.code, callback.language)],
-                purpose="callback",
-                language=alert.lang,
-                key=f"callback:{callback.id}:{round_}:{alert.volunteer_id}",
-                now=now,
-                expires_in=self.expires_in,
-            ).apply(session)
+    callback: Callback
+    claim: Claim
+    holder: ClaimHolder
 
 
 @dataclass(frozen=True)
 class OpenCallback:
     """Write: a caller asked to be called back; tell the volunteers."""
 
+    desk: Callbacks
     call_ref: str
     caller: str
     sender: str
     language: str
-    alerts: tuple[Alert, ...]
-    texts: Texts
+    recipients: tuple[Recipient, ...]
     at: datetime
-    expires_in: timedelta
-    realert_in: timedelta
 
     def apply(self, session: Session) -> None:
-        code = new_code()
-        while session.exec(
-            select(Callback.id).where(Callback.code == code).where(col(Callback.status).in_(OPEN))
-        ).first():
-            code = new_code()
+        desk, now = self.desk, self.at
+        claim = claims.open_claim(
+            session=session,
+            kind=ClaimKind.CALLBACK,
+            alerted=[r.volunteer_id for r in self.recipients if r.volunteer_id is not None],
+            now=now,
+            next_alert_at=now + desk.realert_in,
+        )
+        assert claim.id is not None
+        vault = desk.alerts.vault
         callback = Callback(
-            code=code,
+            claim_id=claim.id,
             call_ref=self.call_ref,
-            caller_sealed=self.texts.vault.seal(self.caller, place=caller_place(self.call_ref)),
+            caller_sealed=vault.seal(self.caller, place=caller_place(self.call_ref)),
             sender=self.sender,
             language=self.language,
-            alerted=",".join(str(a.volunteer_id) for a in self.alerts),
-            alerts=1,
-            next_alert_at=self.at + self.realert_in,
-            expires_at=self.at + self.expires_in,
-            created_at=self.at,
-            updated_at=self.at,
+            expires_at=now + desk.expires_in,
+            created_at=now,
+            updated_at=now,
         )
         session.add(callback)
         session.flush()
-        self.texts.enqueue(session, callback=callback, alerts=self.alerts, round_="1", now=self.at)
+        desk.announce(session, callback=callback, claim=claim, to=self.recipients, now=now)
 
 
-Claim = Literal["won", "yours", "taken", "unknown"]
+@dataclass(frozen=True)
+class Callbacks:
+    """Callbacks as this deployment runs them; built once at start-up."""
+
+    alerts: Alerts
+    # The URL Twilio fetches when the hotline calls a volunteer back for callback `id`.
+    call_url: Callable[[int], str]
+    alerts_before_backup: int
+    realert_in: timedelta
+    expires_in: timedelta
+
+    def open(
+        self,
+        *,
+        call_ref: str,
+        caller: str,
+        sender: str,
+        language: str,
+        on_call: Sequence[Person],
+        now: datetime,
+    ) -> OpenCallback:
+        """The write that opens a callback and alerts who should hear of it."""
+        recipients = self.alerts.speakers(on_call, language=language)
+        backup = self.alerts.backup(language)
+        if not recipients and backup is not None:
+            recipients = [backup]
+        return OpenCallback(self, call_ref, caller, sender, language, tuple(recipients), now)
+
+    def announce(
+        self,
+        session: Session,
+        *,
+        callback: Callback,
+        claim: Claim,
+        to: Sequence[Recipient],
+        now: datetime,
+    ) -> None:
+        """Text `to` about `callback`: the first alert, or a reminder."""
+        alert = Alert(
+            ALERT if claim.rounds <= 1 else REALERT,
+            callback.sender,
+            f"callback:{callback.id}:{claim.rounds}",
+            {"code": claim.code},
+            about=callback.language,
+            purpose="callback",
+        )
+        self.alerts.send_all(session, to=to, alert=alert, now=now)
+
+    def won(
+        self,
+        session: Session,
+        *,
+        claim: Claim,
+        taker: Recipient,
+        people: Mapping[int, Person],
+        now: datetime,
+    ) -> None:
+        """`taker` won `claim`: the hotline calls them, and the others hear it is taken."""
+        assert claim.id is not None
+        callback = of_claim(session, claim.id)
+        if callback is None:
+            return
+        self.call(session, callback=callback, to=taker, now=now)
+        others = [
+            self.alerts.recipient(people[v])
+            for v in claims.alerted(session=session, claim_id=claim.id)
+            if v != taker.volunteer_id and v in people
+        ]
+        taken = Alert(TAKEN, callback.sender, f"callback:{callback.id}:taken", {"code": claim.code})
+        self.alerts.send_all(session, to=others, alert=taken, now=now)
+
+    def call(self, session: Session, *, callback: Callback, to: Recipient, now: datetime) -> None:
+        """The hotline rings the volunteer (or the backup) first; the caller comes next."""
+        assert callback.id is not None
+        self.alerts.raw(
+            session,
+            to=to,
+            body=self.call_url(callback.id),
+            sender=callback.sender,
+            key=f"callback:{callback.id}:call:{now.timestamp():.0f}",
+            now=now,
+            purpose="callback",
+            kind="call",
+        )
+
+    def tick(self, session: Session, *, now: datetime, on_call: Sequence[Person]) -> int:
+        """Expire, announce again, or hand to the backup number what is due. Returns how many."""
+        handled = expire(session, now=now)
+        for claim in claims.due(session=session, kind=ClaimKind.CALLBACK, now=now):
+            assert claim.id is not None
+            callback = of_claim(session, claim.id)
+            if callback is None:
+                continue
+            handled += 1
+            backup = self.alerts.backup(callback.language)
+            if claim.rounds < self.alerts_before_backup or backup is None:
+                to = self.alerts.speakers(on_call, language=callback.language)
+                ids = [r.volunteer_id for r in to if r.volunteer_id is not None]
+                claims.alert(
+                    session=session,
+                    claim=claim,
+                    volunteer_ids=ids,
+                    now=now,
+                    next_alert_at=now + self.realert_in,
+                )
+                self.announce(session, callback=callback, claim=claim, to=to, now=now)
+                continue
+            # Nobody claimed it in time: the backup number is called, as a volunteer would be.
+            claims.hold_for_backup(session=session, claim=claim, now=now)
+            self.call(session, callback=callback, to=backup, now=now)
+        return handled
 
 
-def claim(
-    session: Session, *, code: str, volunteer_id: int, now: datetime
-) -> tuple[Claim, Callback | None]:
-    """The volunteer's ACCEPT: the first one wins ("won"); the winner again is "yours"."""
-    callback = session.exec(
-        select(Callback)
-        .where(Callback.code == code)
-        .where(col(Callback.status).in_(OPEN))
-        .order_by(col(Callback.id).desc())
-    ).first()
+def of_claim(session: Session, claim_id: int) -> Callback | None:
+    """The callback a claim is about."""
+    return session.exec(select(Callback).where(Callback.claim_id == claim_id)).first()
+
+
+def held(session: Session, callback_id: int) -> Held | None:
+    """The callback `callback_id` if it is claimed, with its claim and first holder."""
+    callback = session.get(Callback, callback_id)
     if callback is None:
-        return "unknown", None
-    if callback.status == "claimed":
-        return ("yours" if callback.claimed_by == volunteer_id else "taken"), callback
-    won = session.exec(
-        update(Callback)
-        .where(col(Callback.id) == callback.id)
-        .where(col(Callback.status) == "waiting")
-        .values(status="claimed", claimed_by=volunteer_id, updated_at=now)
-    ).rowcount
-    session.refresh(callback)
-    return ("won" if won == 1 else "taken"), callback
-
-
-def call_volunteer(
-    session: Session,
-    *,
-    callback: Callback,
-    number: str,
-    volunteer_id: int,
-    url: str,
-    vault: Vault,
-    keyring: Keyring,
-    now: datetime,
-    expires_in: timedelta,
-) -> None:
-    """The hotline rings the volunteer (or the backup) first; the caller comes next."""
-    outbox.texts(
-        vault=vault,
-        keyring=keyring,
-        sender=callback.sender,
-        recipient=number,
-        parts=[url],
-        purpose="callback",
-        language=callback.language,
-        key=f"callback:{callback.id}:call:{volunteer_id}:{callback.updated_at.timestamp():.0f}",
-        now=now,
-        expires_in=expires_in,
-        kind="call",
-    ).apply(session)
-
-
-def volunteer_number(session: Session, vault: Vault, volunteer_id: int) -> str | None:
-    """A volunteer's number, opened from its seal."""
-    volunteer = session.get(Volunteer, volunteer_id)
-    if volunteer is None:
         return None
-    return vault.open(volunteer.phone_sealed, place=volunteer_phone_place(volunteer.phone_key))
+    claim = session.get(Claim, callback.claim_id)
+    if claim is None or claim.status != ClaimStatus.HELD:
+        return None
+    holders = claims.holders(session=session, claim_id=callback.claim_id)
+    return Held(callback, claim, holders[0]) if holders else None
 
 
 def caller_number(callback: Callback, vault: Vault) -> str | None:
@@ -206,84 +219,38 @@ def caller_number(callback: Callback, vault: Vault) -> str | None:
     return vault.open(callback.caller_sealed, place=caller_place(callback.call_ref))
 
 
-def finish(session: Session, *, callback: Callback, status: str, now: datetime) -> None:
+def finish(session: Session, *, held: Held, status: ClaimStatus, now: datetime) -> None:
     """The callback ends: its sealed caller number goes with it."""
-    callback.status, callback.caller_sealed, callback.updated_at = status, None, now
+    forget(session, callback=held.callback, now=now)
+    claims.close(session=session, claim=held.claim, status=status, now=now)
+
+
+def forget(session: Session, *, callback: Callback, now: datetime) -> None:
+    callback.caller_sealed, callback.updated_at = None, now
     session.add(callback)
     session.flush()
 
 
-def release(session: Session, *, callback: Callback, now: datetime) -> None:
-    """The caller did not answer: open again for anyone, announced at once."""
-    callback.status, callback.claimed_by = "waiting", None
-    callback.next_alert_at, callback.updated_at = now, now
-    session.add(callback)
-    session.flush()
+def release(session: Session, *, held: Held, now: datetime) -> None:
+    """The caller did not answer: open again for anyone alerted, announced at once."""
+    claims.release_holder(
+        session=session,
+        claim=held.claim,
+        volunteer_id=held.holder.volunteer_id,
+        now=now,
+        returned=False,
+    )
 
 
-def due(session: Session, *, now: datetime) -> list[Callback]:
-    """Open callbacks whose expiry or next announcement has come."""
-    rows = session.exec(select(Callback).where(col(Callback.status).in_(OPEN))).all()
-    return [
-        c
-        for c in rows
-        if aware(c.expires_at) <= now or (c.status == "waiting" and aware(c.next_alert_at) <= now)
-    ]
-
-
-def tick(
-    session: Session,
-    *,
-    now: datetime,
-    on_call: Sequence[Person],
-    enabled: Collection[str],
-    phone: Callable[[Person], str],
-    texts: Texts,
-    call_url: Callable[[int], str],
-    backup_number: str | None,
-    alerts_before_backup: int,
-    realert_in: timedelta,
-    vault: Vault,
-    keyring: Keyring,
-) -> int:
-    """Expire, announce again, or hand to the backup number what is due. Returns how many."""
-    handled = 0
-    for callback in due(session, now=now):
-        handled += 1
-        if aware(callback.expires_at) <= now:
-            finish(session, callback=callback, status="expired", now=now)
-            continue
-        assert callback.id is not None
-        if callback.alerts < alerts_before_backup or not backup_number:
-            alerts = alert_list(on_call, language=callback.language, enabled=enabled, phone=phone)
-            callback.alerts += 1
-            known = set(callback.alerted.split(",")) - {""}
-            known |= {str(a.volunteer_id) for a in alerts}
-            callback.alerted = ",".join(sorted(known))
-            callback.next_alert_at, callback.updated_at = now + realert_in, now
-            session.add(callback)
-            session.flush()
-            texts.enqueue(
-                session, callback=callback, alerts=alerts, round_=str(callback.alerts), now=now
-            )
-            continue
-        # Nobody claimed it in time: the backup number is called, as a volunteer would be.
-        callback.status, callback.claimed_by, callback.updated_at = (
-            "claimed",
-            BACKUP_VOLUNTEER,
-            now,
-        )
-        session.add(callback)
-        session.flush()
-        call_volunteer(
-            session,
-            callback=callback,
-            number=backup_number,
-            volunteer_id=BACKUP_VOLUNTEER,
-            url=call_url(callback.id),
-            vault=vault,
-            keyring=keyring,
-            now=now,
-            expires_in=timedelta(minutes=10),
-        )
-    return handled
+def expire(session: Session, *, now: datetime) -> int:
+    """Close the open callbacks past their expiry. Returns how many."""
+    rows = session.exec(
+        select(Callback, Claim)
+        .join(Claim, col(Claim.id) == col(Callback.claim_id))
+        .where(col(Claim.status).in_(ClaimStatus.open_statuses()))
+    ).all()
+    expired = [(callback, claim) for callback, claim in rows if aware(callback.expires_at) <= now]
+    for callback, claim in expired:
+        forget(session, callback=callback, now=now)
+        claims.close(session=session, claim=claim, status=ClaimStatus.EXPIRED, now=now)
+    return len(expired)

@@ -4,6 +4,15 @@ from hotline.db import metadata
 from hotline.models.auth import USER_ROLES, AuditEntry, User
 from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
+from hotline.models.claim import (
+    Claim,
+    ClaimAlert,
+    ClaimFailure,
+    ClaimHolder,
+    ClaimKind,
+    ClaimLockout,
+    ClaimStatus,
+)
 from hotline.models.deployment import KeyCheck, SpoolApplied
 from hotline.models.outbox import (
     FINAL,
@@ -30,6 +39,13 @@ __all__ = [
     "Callback",
     "CallerPreference",
     "CarrierDeletion",
+    "Claim",
+    "ClaimAlert",
+    "ClaimFailure",
+    "ClaimHolder",
+    "ClaimKind",
+    "ClaimLockout",
+    "ClaimStatus",
     "KeyCheck",
     "OptOut",
     "OutboxMessage",

@@ -14,6 +14,7 @@ class User(SQLModel, table=True):
     """A person with an API token. Only the token's hash is kept."""
 
     __tablename__ = "app_user"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
@@ -24,16 +25,30 @@ class User(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("volunteer.id", ondelete="SET NULL"), nullable=True),
     )
     active: bool = True
+    # After this the token is refused; None: it does not expire.
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class AuditEntry(SQLModel, table=True):
-    """One change: who, what, when. Field names only, never a value that could be a number."""
+    """One change: who, what, when. Field names only, never a value that could be a number.
+
+    `entity_id` names rows of several tables, so it has no foreign key: an entry must
+    outlive what it records (a deletion above all), and ids are never handed out again.
+    """
 
     __tablename__ = "audit_entry"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int | None = Field(default=None, index=True)
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
     action: str = Field(max_length=16)
     entity: str = Field(max_length=24)
     entity_id: int | None = None

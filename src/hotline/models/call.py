@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -51,27 +51,30 @@ class CallRecord(SQLModel, table=True):
     )
     tier_reached: int = 0
     outcome: str = Field(default="open", max_length=24)
-    accepted_by: int | None = None
+    accepted_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("volunteer.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class Callback(SQLModel, table=True):
     """A caller nobody could answer, waiting to be called back. Their number is sealed
-    and deleted when the callback ends or expires."""
+    and deleted when the callback ends or expires; its code, status, alerted volunteers
+    and holder are its claim's."""
 
     __tablename__ = "callback"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=8, index=True)
+    claim_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("claim.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
     call_ref: str = Field(max_length=64)
     caller_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     sender: str = Field(max_length=32)
     language: str = Field(max_length=16)
-    status: str = Field(default="waiting", max_length=16, index=True)
-    claimed_by: int | None = None
-    # Volunteer ids alerted, comma-separated: they are told when someone claims it.
-    alerted: str = Field(default="", max_length=400)
-    alerts: int = 0
-    next_alert_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -19,6 +19,8 @@ class Volunteer(SQLModel, table=True):
     """A person who takes urgent calls. Their number is sealed; a pseudonym finds them."""
 
     __tablename__ = "volunteer"
+    # Ids are never handed out again: an old reference must not find a new person.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -34,19 +34,22 @@ class OptOut(SQLModel, table=True):
 
 
 class SmsCase(SQLModel, table=True):
-    """Urgent help asked by text, relayed through one volunteer. The texter's number is
-    sealed while the case is open and deleted when it closes."""
+    """Urgent help asked by text, relayed through a volunteer. The texter's number is
+    sealed while the case is open and deleted when it closes; its code, status, alerted
+    volunteers and holder are its claim's."""
 
     __tablename__ = "sms_case"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=8, index=True)
+    claim_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("claim.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
     texter_key: str = Field(max_length=64, index=True)
     texter_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     sender: str = Field(max_length=32)
     language: str = Field(max_length=16)
-    status: str = Field(default="waiting", max_length=16, index=True)
-    volunteer_id: int | None = Field(default=None, index=True)
-    alerted: str = Field(default="", max_length=400)
     last_activity_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

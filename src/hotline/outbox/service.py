@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from hotline.models import FINAL, STATUS_RANK, OutboxMessage
@@ -85,6 +86,20 @@ def texts(
             )
         )
     return Enqueue(tuple(rows))
+
+
+def cancel_pending(session: Session, *, key_prefix: str, now: datetime) -> int:
+    """Cancel the messages not yet handed to Twilio whose idempotency key starts with
+    `key_prefix`; their sealed recipient and body go at once. Returns how many."""
+    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    canceled = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == "pending")
+        .where(col(OutboxMessage.idempotency_key).like(f"{pattern}%", escape="\\"))
+        .values(status="canceled", recipient_sealed=None, body_sealed=None, updated_at=now)
+    ).rowcount
+    session.flush()
+    return int(canceled)
 
 
 @dataclass(frozen=True, slots=True)

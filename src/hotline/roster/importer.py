@@ -126,10 +126,10 @@ class _Bad(Exception):
         self.message = message
 
 
-def _shown(value: str) -> str:
-    # A value is repeated in a message only when it cannot be a phone number.
-    digits = sum(ch.isdigit() for ch in value)
-    return repr(value) if len(value) <= 16 and digits <= 3 else "this value"
+def _shown(_value: str) -> str:
+    # A message names the line and the column, never what was in it: a cell can hold a
+    # phone number or a name typed in the wrong place.
+    return "this value"
 
 
 def _name(value: str) -> str:
@@ -314,8 +314,8 @@ def _check_header(header: list[str] | None) -> list[RowProblem]:
     problems = [
         RowProblem(
             1,
-            # A file without a header has a volunteer's cells here: name no number.
-            column if _shown(column) != "this value" else f"column {index}",
+            # Named by position: a file without a header has a volunteer's cells here.
+            f"column {index}",
             f"unknown column; the columns are {', '.join(COLUMNS)}",
         )
         for index, column in enumerate(columns, start=1)

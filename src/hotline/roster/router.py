@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from hotline.auth import service as auth_service
 from hotline.auth.service import InvalidField, Unauthorized
-from hotline.deps import Coordinator, CurrentUser, Runtime, RuntimeDep, SessionDep
+from hotline.deps import Coordinator, CurrentUser, Runtime, RuntimeDep, SessionDep, tick_claims
 from hotline.models import Shift, ShiftOverride, Volunteer
 from hotline.roster import service
 from hotline.roster.schemas import (
@@ -105,8 +105,10 @@ OverrideDep = Annotated[ShiftOverride, Depends(_load_override)]
 
 
 def _refresh_later(runtime: Runtime, background: BackgroundTasks) -> None:
-    # Runs after the commit, so routing's snapshot includes the change.
+    # Runs after the commit, so routing's snapshot includes the change; then what a
+    # volunteer who left held is offered to the others at once.
     background.add_task(runtime.roster.refresh)
+    background.add_task(tick_claims, runtime)
 
 
 def _enabled(runtime: Runtime, language: str | None, *, loc: tuple[str, str]) -> None:
@@ -424,8 +426,12 @@ def _loc_part(part: str | int) -> str | int:
 
 
 def _problem(loc: tuple[str | int, ...] | list[str | int], msg: str, kind: str) -> dict[str, Any]:
+    parts = [_loc_part(part) for part in loc]
+    if kind == "extra_forbidden" and parts:
+        # The name of a field we do not know is something the client typed.
+        parts[-1] = "(unknown field)"
     return {
-        "loc": [_loc_part(part) for part in loc],
+        "loc": parts,
         "msg": msg.removeprefix("Value error, "),
         "type": kind,
     }

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from hotline.auth import service as auth_service
 from hotline.auth.service import InvalidField
+from hotline.claims import service as claims
 from hotline.config import e164
 from hotline.db import aware
 from hotline.errors import HotlineError, NotFound
@@ -34,8 +35,8 @@ from hotline.routing.oncall import ShiftSpec, occurrences
 
 HINT_MASK = "•••"
 PHONE_PURPOSE = "volunteer"
-# Fewer hidden digits than this and the hint would all but give the number away.
-MIN_HIDDEN_DIGITS = 3
+# More would all but give the number away to someone holding a list of numbers.
+HINT_DIGITS = 2
 
 
 class Conflict(HotlineError):
@@ -52,14 +53,10 @@ def phone_number(raw: str, *, country: str) -> str:
 
 
 def phone_hint(number: str) -> str:
-    """What people may see of an E.164 `number`: country and area code, the last digits."""
+    """What people may see of an E.164 `number`: its country code and last two digits."""
     parsed = phonenumbers.parse(number, None)
     digits = phonenumbers.national_significant_number(parsed)
-    last = 4 if len(digits) >= 4 + MIN_HIDDEN_DIGITS + 1 else 2
-    area = digits[: phonenumbers.length_of_national_destination_code(parsed)]
-    if len(digits) - len(area) - last < MIN_HIDDEN_DIGITS:
-        area = ""
-    return f"+{parsed.country_code}{area}{HINT_MASK}{digits[-last:]}"
+    return f"+{parsed.country_code}{HINT_MASK}{digits[-HINT_DIGITS:]}"
 
 
 def phone_key(*, vault: Vault, number: str) -> str:
@@ -73,7 +70,7 @@ def enabled_languages(codes: Iterable[str], *, enabled: Collection[str]) -> list
     for index, code in enumerate(codes):
         if code not in enabled:
             raise InvalidField(
-                f"{code!r} is not an enabled language ({', '.join(sorted(enabled))})",
+                f"not an enabled language ({', '.join(sorted(enabled))})",
                 loc=("body", "languages", index),
             )
         if code not in kept:
@@ -98,7 +95,7 @@ def _set_phone(volunteer: Volunteer, *, vault: Vault, number: str) -> None:
 def _refuse_taken(*, session: Session, vault: Vault, number: str, own_id: int | None) -> None:
     other = find_by_phone(session=session, vault=vault, number=number)
     if other is not None and other.id != own_id:
-        raise Conflict(f"volunteer {other.id} already has this phone number")
+        raise Conflict("another volunteer has this phone number")
 
 
 def _flush_unique(session: Session) -> None:
@@ -199,6 +196,8 @@ def update_volunteer(
     if volunteer_in.active is not None and volunteer_in.active != volunteer.active:
         volunteer.active = volunteer_in.active
         changed.append("active")
+        if not volunteer.active:
+            _leave(session=session, volunteer=volunteer, now=now)
     if not changed:
         return volunteer
     volunteer.updated_at = now
@@ -217,7 +216,9 @@ def update_volunteer(
 
 
 def delete_volunteer(*, session: Session, volunteer: Volunteer, user: User | None) -> None:
-    """Remove `volunteer`, their shifts and the covers they took on."""
+    """Remove `volunteer`, their shifts and the covers they took on; what they held goes
+    back to the others, and their API users are disabled."""
+    _leave(session=session, volunteer=volunteer, now=datetime.now(UTC))
     auth_service.record(
         session=session,
         user=user,
@@ -228,6 +229,14 @@ def delete_volunteer(*, session: Session, volunteer: Volunteer, user: User | Non
     )
     session.delete(volunteer)
     session.flush()
+
+
+def _leave(*, session: Session, volunteer: Volunteer, now: datetime) -> None:
+    """`volunteer` stops helping at once: no more relayed texts, their cases and callbacks
+    back to the queue (re-alerted by the claims tick), their API users disabled."""
+    assert volunteer.id is not None
+    claims.release_volunteer(session=session, volunteer_id=volunteer.id, now=now)
+    auth_service.disable_users_of(session=session, volunteer_id=volunteer.id, now=now)
 
 
 def set_availability(

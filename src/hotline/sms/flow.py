@@ -7,7 +7,7 @@ whole message ("STOP this bill" is not an opt-out). Opt-out words beat everythin
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -58,15 +58,71 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
+class RememberLanguage:
+    """Effect: answer this texter in `lang` from now on."""
+
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """Effect: send this number nothing more."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptIn:
+    """Effect: this number may be texted again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """Effect: delete everything held about this number (its opt-out stays)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AskForHelp:
+    """Effect: the texter needs a person; open a case in `lang` for a volunteer."""
+
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Effect: in an open case, these words go to the volunteer instead of an answer."""
+
+    lang: str
+
+
+Effect = RememberLanguage | OptOut | OptIn | Forget | AskForHelp | Relay
+# Effects the memory fast path cannot apply: they take the database path.
+DURABLE = (OptOut, OptIn, Forget, AskForHelp)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What to text back, and what to remember or forget."""
+    """What to text back, and the effects to apply, in order."""
 
     texts: tuple[Text, ...] = ()
-    set_language: str | None = None
-    opt_out: bool = False
-    opt_in: bool = False
-    delete: bool = False
-    note: str = ""
+    effects: tuple[Effect, ...] = ()
+
+    @property
+    def durable(self) -> bool:
+        """Whether an effect must reach the database before the texter is answered."""
+        return any(isinstance(effect, DURABLE) for effect in self.effects)
+
+    def has(self, kind: type[Effect]) -> bool:
+        return any(isinstance(effect, kind) for effect in self.effects)
+
+    def language(self) -> str | None:
+        """The language this reply remembers, if it remembers one."""
+        for effect in self.effects:
+            if isinstance(effect, RememberLanguage):
+                return effect.lang
+        return None
+
+
+def _remember(lang: str | None) -> tuple[Effect, ...]:
+    return (RememberLanguage(lang),) if lang is not None else ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +130,10 @@ class SmsHotline:
     """What the text flow needs to know about this deployment."""
 
     languages: Mapping[str, Language]
-    menu: Sequence[str]
+    # Per language, the number that picks it by text (every enabled language has one).
+    digits: Mapping[str, str]
+    # The language menu: one text offering every language, built at start-up.
+    language_menu: str
     default_language: str
     # Per language: the rights as numbered text messages.
     rights: Mapping[str, Sequence[str]]
@@ -110,70 +169,95 @@ class SmsHotline:
 
 
 def respond(texter: Texter, inbound: Inbound, hotline: SmsHotline) -> Reply:
-    """The answer to `inbound` from `texter`."""
+    """The answer to `inbound` from `texter`: opt-outs first, then what they asked for."""
     found = hotline.keyword(inbound.body, texter.language)
     kind, said_in = found if found else ("", None)
-    lang = texter.language or said_in
-    if kind == "stop":
+    if kind in ("stop", "start"):
         assert said_in is not None
-        if normalize(inbound.body) in TWILIO_ANSWERS:
-            return Reply(opt_out=True, note="sms.stop")
-        start = hotline.first_word(said_in, "start")
-        reply = Text(messages.OPTED_OUT, said_in, (("start", start),))
-        return Reply((reply,), opt_out=True, note="sms.stop")
-    if kind == "start":
-        assert said_in is not None
-        if normalize(inbound.body) in TWILIO_ANSWERS:
-            return Reply(opt_in=True, note="sms.start")
-        return Reply((Text(messages.OPTED_IN, said_in),), opt_in=True, note="sms.start")
+        return _opt(kind, said_in, inbound, hotline)
     if texter.opted_out:
-        return Reply(note="sms.ignored")
+        return Reply()
+    lang = texter.language or said_in
     if kind == "delete":
         assert lang is not None
-        return Reply((Text(messages.DELETED, lang),), delete=True, note="sms.delete")
+        return Reply((Text(messages.DELETED, lang),), (Forget(),))
     if lang is None:
         chosen = _menu_choice(inbound.body, hotline)
         if chosen is None:
-            return Reply(_language_menu(hotline), note="sms.language_menu")
-        return Reply(_menu(chosen, hotline), set_language=chosen, note="sms.language")
-    remember = lang if texter.language is None else None
-    if kind == "rights":
-        parts = tuple(Text(raw=part) for part in hotline.rights[lang])
-        return Reply(parts, set_language=remember, note="sms.rights")
-    if kind == "resources":
-        lines = "\n".join(hotline.resources[lang])
-        intro = Text(messages.RESOURCES_INTRO, lang)
-        listed = (intro, Text(raw=lines)) if lines else (intro,)
-        return Reply(listed, set_language=remember, note="sms.resources")
-    if kind == "help":
-        stop = hotline.first_word(lang, "stop")
-        info = Text(messages.INFO, lang, (("stop", stop),))
-        return Reply((info,), set_language=remember, note="sms.help")
-    if kind == "language":
-        return Reply(_language_menu(hotline), note="sms.language_menu")
+            return Reply((Text(raw=hotline.language_menu),))
+        return Reply(_menu(chosen, hotline), (RememberLanguage(chosen),))
+    remember = _remember(lang if texter.language is None else None)
+    if kind == "urgent":
+        return Reply(_menu(lang, hotline), (*remember, AskForHelp(lang)))
+    # In an open case every other text goes to the volunteer instead (the applier knows).
+    relay = (Relay(lang),)
+    if kind in ANSWERS:
+        return Reply(ANSWERS[kind](lang, hotline), (*remember, *relay))
     if texter.language is not None:
         chosen = _menu_choice(inbound.body, hotline)
         if chosen is not None and chosen != texter.language:
-            return Reply(_menu(chosen, hotline), set_language=chosen, note="sms.language")
-    # Urgent words, anything else, pictures: what the hotline offers, and to call.
-    note = "sms.urgent" if kind == "urgent" else ("sms.media" if inbound.media else "sms.menu")
-    return Reply(_menu(lang, hotline), set_language=remember, note=note)
+            return Reply(_menu(chosen, hotline), (RememberLanguage(chosen), *relay))
+    # Anything else, pictures: what the hotline offers, and to call.
+    return Reply(_menu(lang, hotline), (*remember, *relay))
+
+
+def _opt(kind: str, said_in: str, inbound: Inbound, hotline: SmsHotline) -> Reply:
+    """STOP and START in any language; Twilio answers its own words itself."""
+    effect: Effect = OptOut() if kind == "stop" else OptIn()
+    if normalize(inbound.body) in TWILIO_ANSWERS:
+        return Reply((), (effect,))
+    if kind == "stop":
+        start = hotline.first_word(said_in, "start")
+        return Reply((Text(messages.OPTED_OUT, said_in, (("start", start),)),), (effect,))
+    return Reply((Text(messages.OPTED_IN, said_in),), (effect,))
+
+
+def _rights(lang: str, hotline: SmsHotline) -> tuple[Text, ...]:
+    return tuple(Text(raw=part) for part in hotline.rights[lang])
+
+
+def _resources(lang: str, hotline: SmsHotline) -> tuple[Text, ...]:
+    lines = "\n".join(hotline.resources[lang])
+    intro = Text(messages.RESOURCES_INTRO, lang)
+    return (intro, Text(raw=lines)) if lines else (intro,)
+
+
+def _help(lang: str, hotline: SmsHotline) -> tuple[Text, ...]:
+    return (Text(messages.INFO, lang, (("stop", hotline.first_word(lang, "stop")),)),)
+
+
+def _languages(_lang: str, hotline: SmsHotline) -> tuple[Text, ...]:
+    return (Text(raw=hotline.language_menu),)
+
+
+ANSWERS: dict[str, Callable[[str, SmsHotline], tuple[Text, ...]]] = {
+    "rights": _rights,
+    "resources": _resources,
+    "help": _help,
+    "language": _languages,
+}
 
 
 def _menu_choice(body: str, hotline: SmsHotline) -> str | None:
-    """The language picked by replying with its menu digit."""
+    """The language picked by replying with its menu number."""
     word = normalize(body)
-    for code in hotline.menu:
-        if word == hotline.languages[code].digit:
+    for code, digit in hotline.digits.items():
+        if word == digit:
             return code
     return None
 
 
-def _language_menu(hotline: SmsHotline) -> tuple[Text, ...]:
-    return tuple(
-        Text(messages.LANGUAGE_OPTION, code, (("digit", hotline.languages[code].digit),))
-        for code in hotline.menu
-    )
+def language_menu(first_line: str, others: Sequence[tuple[str, str]]) -> str:
+    """One text offering every language: `first_line` (the default language's own
+    sentence), then one short line per other language, "2 Español"."""
+    return "\n".join([first_line, *(f"{digit} {name}" for digit, name in others)])
+
+
+def sms_digits(menu: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Per language code, its number by text: its voice menu key, else the next free one."""
+    taken = {digit for _, digit in menu if digit}
+    spare = (str(n) for n in [0, *range(10, 100)] if str(n) not in taken)
+    return {code: digit or next(spare) for code, digit in menu}
 
 
 def _menu(lang: str, hotline: SmsHotline) -> tuple[Text, ...]:

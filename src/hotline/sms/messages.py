@@ -59,6 +59,21 @@ CASE_YOURS = N_(
 )
 CASE_TAKEN = N_("sms", "Hotline: case %(code)s was taken by another volunteer. Thank you.")
 CASE_CLOSED = N_("sms", "Hotline: case %(code)s is closed.")
+# TRANSLATORS: to volunteers, when the volunteer of a text case can no longer help.
+# %(language)s is the texter's language, %(code)s a number; keep the English word ACCEPT.
+CASE_REALERT = N_(
+    "sms",
+    "Hotline: an urgent text in %(language)s needs a new volunteer. "
+    "Reply ACCEPT %(code)s to answer it.",
+)
+# TRANSLATORS: to the person who asked for help by text, when their volunteer left.
+CASE_RETURNED = N_(
+    "sms",
+    "The volunteer who was helping you is no longer available. "
+    "We are asking another volunteer to answer you here.",
+)
+# TRANSLATORS: the answer to DONE with a code the volunteer does not hold; keep DONE.
+NO_SUCH_CASE = N_("sms", "Hotline: you have no open case with the code %(code)s.")
 # TRANSLATORS: the volunteer commands stay in English: they are what the hotline reads.
 COMMANDS = N_(
     "sms",

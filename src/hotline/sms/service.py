@@ -13,16 +13,8 @@ from sqlalchemy import Engine, Table, delete, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from hotline.models import (
-    CallerPreference,
-    CallEvent,
-    OptOut,
-    OutboxMessage,
-    SmsCase,
-    SmsInbound,
-)
-
-OPEN_CASES = ("waiting", "claimed")
+from hotline.models import CallerPreference, CallEvent, OptOut, OutboxMessage, SmsInbound
+from hotline.sms.cases import open_texter_keys
 
 
 def seen(session: Session, *, message_sid: str) -> bool:
@@ -160,11 +152,7 @@ class SmsMemory:
         try:
             with Session(engine) as session:
                 opted = set(session.exec(select(OptOut.contact_key)).all())
-                cases = set(
-                    session.exec(
-                        select(SmsCase.texter_key).where(col(SmsCase.status).in_(OPEN_CASES))
-                    ).all()
-                )
+                cases = open_texter_keys(session)
         except SQLAlchemyError:
             return False
         with self._lock:

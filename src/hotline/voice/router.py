@@ -15,14 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hotline.callbacks import service as callbacks
-from hotline.callbacks.messages import ALERT
 from hotline.callers.service import Remember
 from hotline.db import transaction
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import PendingEvent
 from hotline.events.spool import SpoolError
 from hotline.i18n.languages import first_spoken
-from hotline.models import Callback, OutboxMessage
+from hotline.models import ClaimStatus, OutboxMessage
 from hotline.outbox import service as outbox_service
 from hotline.outbox.caps import RightsText
 from hotline.outbox.deletions import deletion
@@ -176,7 +175,8 @@ async def callback_call(request: Request) -> Response:
     renderer = runtime.callback_renderer
     if found is None:
         return _twiml(renderer.goodbye())
-    callback, lang = found
+    held, lang = found
+    callback = held.callback
     assert callback.id is not None
     return _twiml(
         renderer.screen(lang=lang, caller_lang=callback.language, callback_id=callback.id)
@@ -191,7 +191,8 @@ async def callback_connect(request: Request) -> Response:
     renderer = runtime.callback_renderer
     if found is None or first(form, "Digits") != "1":
         return _twiml(renderer.goodbye())
-    callback, lang = found
+    held, lang = found
+    callback = held.callback
     caller = callbacks.caller_number(callback, runtime.vault)
     if caller is None or callback.id is None:
         return _twiml(renderer.goodbye())
@@ -244,32 +245,19 @@ class RecordCallFields:
 def open_callback(runtime: Runtime, promise: CallbackRequest) -> callbacks.OpenCallback:
     """The write that opens a callback and texts the volunteers who should hear of it."""
     now = datetime.now(UTC)
-    settings = runtime.settings
-    lang = promise.lang
-    alerts = callbacks.alert_list(
-        runtime.roster.snapshot.on_call(now),
-        language=lang,
-        enabled=runtime.catalogs.languages,
-        phone=runtime.open_phone,
-    )
-    if not alerts and settings.backup_number:
-        alerts = [callbacks.Alert(callbacks.BACKUP_VOLUNTEER, settings.backup_number, lang)]
-    return callbacks.OpenCallback(
+    return runtime.callbacks.open(
         call_ref=promise.call_ref,
         caller=promise.caller,
         sender=promise.sender,
-        language=lang,
-        alerts=tuple(alerts),
-        texts=runtime.callback_texts(ALERT),
-        at=now,
-        expires_in=timedelta(minutes=settings.callback_expiry_minutes),
-        realert_in=timedelta(minutes=settings.callback_realert_minutes),
+        language=promise.lang,
+        on_call=runtime.roster.snapshot.on_call(now),
+        now=now,
     )
 
 
 def _callback_id(request: Request) -> int | None:
     value = parse_query(request.url.query).get("cb", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _placed_by_us(
@@ -284,12 +272,12 @@ def _placed_by_us(
         .where(OutboxMessage.carrier_ref == ref)
         .where(OutboxMessage.kind == "call")
     ).first()
-    return bool(call_sid) and placed is not None and placed.startswith(f"callback:{callback_id}:")
+    return bool(call_sid) and placed is not None and f":callback:{callback_id}:call:" in placed
 
 
 def _open_callback_row(
     runtime: Runtime, request: Request, form: dict[str, list[str]]
-) -> tuple[Callback, str] | None:
+) -> tuple[callbacks.Held, str] | None:
     """The claimed callback a callback call is about, and the language to speak to the
     volunteer (their first; the default for the backup)."""
     callback_id = _callback_id(request)
@@ -298,10 +286,10 @@ def _open_callback_row(
     with Session(runtime.engine, expire_on_commit=False) as session:
         if not _placed_by_us(session, runtime, form, callback_id):
             return None
-        callback = session.get(Callback, callback_id)
-    if callback is None or callback.status != "claimed":
+        held = callbacks.held(session, callback_id)
+    if held is None:
         return None
-    return callback, _volunteer_language(runtime, callback.claimed_by)
+    return held, _volunteer_language(runtime, held.holder.volunteer_id)
 
 
 def _close_callback(
@@ -316,14 +304,14 @@ def _close_callback(
     with transaction(runtime.engine) as session:
         if not _placed_by_us(session, runtime, form, callback_id):
             return None
-        callback = session.get(Callback, callback_id)
-        if callback is None or callback.status != "claimed":
+        held = callbacks.held(session, callback_id)
+        if held is None:
             return None
-        lang = _volunteer_language(runtime, callback.claimed_by)
+        lang = _volunteer_language(runtime, held.holder.volunteer_id)
         if spoke:
-            callbacks.finish(session, callback=callback, status="done", now=now)
+            callbacks.finish(session, held=held, status=ClaimStatus.DONE, now=now)
             return None
-        callbacks.release(session, callback=callback, now=now)
+        callbacks.release(session, held=held, now=now)
         return lang
 
 

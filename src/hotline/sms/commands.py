@@ -1,0 +1,99 @@
+"""Volunteers' commands by text, parsed by one table: the verb, then its argument.
+
+Commands stay in English in every language: they are what the hotline reads. A text
+that is no command is words for the texter the volunteer helps (`Say`), optionally
+after a case code ("123456 Don't open the door").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Codes are six digits (texts cases opened before the claims module had four).
+CODE = r"[0-9]{4,8}"
+MAX_BREAK_MINUTES = 720
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    """Take a claim (a callback or a text case) by its code."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """End a text case one holds."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """ON, OFF, or BREAK for `minutes`."""
+
+    status: str
+    minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Am I on call?"""
+
+
+@dataclass(frozen=True, slots=True)
+class Commands:
+    """The list of commands, asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Words for the texter of case `code` (None: the only case the volunteer holds)."""
+
+    code: str | None
+    text: str
+
+
+Command = Accept | Done | Availability | Status | Commands | Say
+
+
+def _break(minutes: str) -> Command:
+    return Availability("break", min(int(minutes), MAX_BREAK_MINUTES))
+
+
+# (verb, the argument's pattern or None, what it makes). Responders' verbs (GO,
+# CONFIRMED, NOTICE, GONE, UNSURE, NOTE) join this table with the incidents.
+TABLE: tuple[tuple[str, str | None, Callable[[str], Command]], ...] = (
+    ("ACCEPT", r"\S{1,20}", Accept),
+    ("DONE", r"\S{1,20}", Done),
+    ("BREAK", r"[0-9]{1,3}", _break),
+    ("ON", None, lambda _: Availability("on")),
+    ("OFF", None, lambda _: Availability("off")),
+    ("STATUS", None, lambda _: Status()),
+    ("HELP", None, lambda _: Commands()),
+    ("COMMANDS", None, lambda _: Commands()),
+)
+_PATTERNS = [
+    (re.compile(rf"\s*{verb}\s*({argument})\s*" if argument else rf"\s*{verb}\s*", re.I), make)
+    for verb, argument, make in TABLE
+]
+_VERBS = frozenset(verb for verb, _, _ in TABLE)
+_CODED = re.compile(rf"\s*({CODE})\s+(.+)", re.DOTALL)
+
+
+def parse(body: str) -> Command:
+    """What a volunteer's text asks for."""
+    for pattern, make in _PATTERNS:
+        matched = pattern.fullmatch(body)
+        if matched:
+            return make(matched.group(1) if matched.groups() else "")
+    words = body.split(maxsplit=1)
+    if words and words[0].upper() in _VERBS:
+        # A command that went wrong is not words for a texter.
+        return Commands()
+    coded = _CODED.fullmatch(body)
+    if coded:
+        return Say(coded.group(1), coded.group(2).strip())
+    return Say(None, body.strip())

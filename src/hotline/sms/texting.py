@@ -1,0 +1,96 @@
+"""The text channel's one entry: who is texting decides which path answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from hotline.db import transaction
+from hotline.models import Volunteer
+from hotline.privacy.pseudonym import Keyring
+from hotline.routing.service import RosterCache
+from hotline.sms import service as sms_service
+from hotline.sms.cases import Cases
+from hotline.sms.conversation import Conversation
+from hotline.sms.fast import FastPath
+from hotline.sms.inbound import Incoming
+from hotline.sms.volunteers import FromVolunteer, Volunteers
+
+
+@dataclass(frozen=True)
+class Texting:
+    """Everything a text needs, built once at start-up and handed to the router."""
+
+    engine: Engine
+    keyring: Keyring
+    roster: RosterCache
+    # A volunteer's number's fingerprint, which finds their row.
+    volunteer_key: Callable[[str], str]
+    fast: FastPath
+    conversation: Conversation
+    volunteers: Volunteers
+    cases: Cases
+
+    def from_memory(self, text: Incoming) -> list[str] | None:
+        """The answer from memory, or None for the database path."""
+        return self.fast.answer(text)
+
+    def answer(self, text: Incoming) -> list[str]:
+        """A volunteer's command or words; anyone else's step of the conversation."""
+        answer = self._from_volunteer(text)
+        return answer if answer is not None else self.conversation.answer(text)
+
+    def _from_volunteer(self, text: Incoming) -> list[str] | None:
+        """None when the sender is not an active volunteer."""
+        now = datetime.now(UTC)
+        key = self.volunteer_key(text.sender)
+        try:
+            with transaction(self.engine) as session:
+                volunteer = session.exec(
+                    select(Volunteer).where(Volunteer.phone_key == key)
+                ).first()
+                if volunteer is None or volunteer.id is None or not volunteer.active:
+                    return None
+                if sms_service.seen(session, message_sid=text.sid):
+                    return []
+                self._receive(session, text, now)
+                lang = self.volunteers.alerts.first_language(volunteer.languages.split(","))
+                found = FromVolunteer(volunteer, text.sender, text.to, text.sid, lang, now)
+                answer = self.volunteers.answer(session, text=found, body=text.body.strip())
+        except IntegrityError:
+            return []
+        if answer:
+            self.roster.refresh()
+        return answer
+
+    def _receive(self, session: Session, text: Incoming, now: datetime) -> None:
+        epoch = self.keyring.current_epoch(now)
+        sms_service.receive(
+            session,
+            message_sid=text.sid,
+            contact_key=self.keyring.pseudonym(text.sender, epoch=epoch),
+            key_epoch=epoch,
+            at=now,
+        )
+
+    def close_quiet_cases(self) -> int:
+        """Close the text cases nobody wrote in for a while; their sealed numbers go too."""
+        now = datetime.now(UTC)
+        with transaction(self.engine) as session:
+            quiet = self.cases.quiet(session, now=now)
+            for found in quiet:
+                self.cases.end(session, found=found, now=now, tell_texter=True)
+                self.conversation.memory.open_cases.discard(found.case.texter_key)
+        return len(quiet)
+
+    def realert_cases(self) -> int:
+        """Cases whose volunteer left go to the others on call."""
+        now = datetime.now(UTC)
+        on_call = self.roster.snapshot.on_call(now)
+        with transaction(self.engine) as session:
+            return self.cases.realert(session, now=now, on_call=on_call)

@@ -1,0 +1,151 @@
+"""A registered volunteer's text: a command from the table in `commands.py`, or their
+words for the texter they help. One handler per command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from hotline.callbacks.messages import YOURS
+from hotline.callbacks.service import Callbacks
+from hotline.claims import messages as claim_messages
+from hotline.claims import service as claims
+from hotline.claims.alerts import Alert, Alerts, Recipient
+from hotline.db import aware
+from hotline.models import ClaimKind, Volunteer
+from hotline.routing.service import RosterCache, person
+from hotline.sms import cases as sms_cases
+from hotline.sms import commands, messages
+from hotline.sms.cases import Cases
+
+
+@dataclass(frozen=True, slots=True)
+class FromVolunteer:
+    """What a volunteer's text is, as the handlers see it."""
+
+    volunteer: Volunteer
+    sender: str
+    to: str
+    sid: str
+    lang: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Volunteers:
+    """Volunteers' commands as this deployment runs them; built once at start-up."""
+
+    alerts: Alerts
+    cases: Cases
+    callbacks: Callbacks
+    roster: RosterCache
+    zone: ZoneInfo
+
+    def answer(self, session: Session, *, text: FromVolunteer, body: str) -> list[str]:
+        """The answer to a volunteer's text (none when it was relayed)."""
+        command = commands.parse(body)
+        handler: Callable[[Session, FromVolunteer, commands.Command], list[str]]
+        handler = getattr(self, f"_{type(command).__name__.lower()}")
+        return handler(session, text, command)
+
+    def _t(self, text: FromVolunteer) -> Callable[..., str]:
+        return self.alerts.catalogs.translator(text.lang)
+
+    def _accept(
+        self, session: Session, text: FromVolunteer, command: commands.Command
+    ) -> list[str]:
+        assert isinstance(command, commands.Accept)
+        assert text.volunteer.id is not None
+        t = self._t(text)
+        outcome = claims.claim(
+            session=session, code=command.code, volunteer_id=text.volunteer.id, now=text.now
+        )
+        if outcome.locked_now:
+            self._tell_coordinators(session, text)
+        claim = outcome.claim
+        if outcome.result == claims.Result.REFUSED or claim is None:
+            return [t(claim_messages.NOT_AVAILABLE, code=command.code[:20])]
+        people = self.roster.snapshot.people
+        if claim.kind == ClaimKind.CALLBACK:
+            if outcome.result == claims.Result.WON:
+                taker = Recipient(text.volunteer.id, text.sender, text.lang)
+                self.callbacks.won(session, claim=claim, taker=taker, people=people, now=text.now)
+            return [t(YOURS, code=claim.code)]
+        if outcome.result == claims.Result.WON:
+            self.cases.accepted(
+                session, claim=claim, taker=text.volunteer.id, people=people, now=text.now
+            )
+        return [t(messages.CASE_YOURS, code=claim.code)]
+
+    def _tell_coordinators(self, session: Session, text: FromVolunteer) -> None:
+        """Someone guessed codes: the coordinators hear who (never the number or the codes)."""
+        people = self.roster.snapshot.people.values()
+        to = self.alerts.coordinators(people, lang=self.alerts.default_language)
+        params = {"name": text.volunteer.name, "id": str(text.volunteer.id)}
+        key = f"lockout:{text.volunteer.id}:{text.now.timestamp():.0f}"
+        alert = Alert(claim_messages.LOCKED_OUT, text.to, key, params, purpose="coordinator")
+        self.alerts.send_all(session, to=to, alert=alert, now=text.now)
+
+    def _done(self, session: Session, text: FromVolunteer, command: commands.Command) -> list[str]:
+        assert isinstance(command, commands.Done)
+        assert text.volunteer.id is not None
+        t = self._t(text)
+        for found in sms_cases.held_by(session, volunteer_id=text.volunteer.id):
+            if found.code == command.code:
+                self.cases.end(session, found=found, now=text.now, tell_texter=True)
+                return [t(messages.CASE_CLOSED, code=found.code)]
+        return [t(messages.NO_SUCH_CASE, code=command.code[:20])]
+
+    def _availability(
+        self, session: Session, text: FromVolunteer, command: commands.Command
+    ) -> list[str]:
+        assert isinstance(command, commands.Availability)
+        volunteer, now = text.volunteer, text.now
+        volunteer.availability = command.status
+        volunteer.break_until = (
+            now + timedelta(minutes=command.minutes) if command.status == "break" else None
+        )
+        volunteer.updated_at = now
+        session.add(volunteer)
+        session.flush()
+        return self._status(session, text, commands.Status())
+
+    def _status(
+        self, _session: Session, text: FromVolunteer, _command: commands.Command
+    ) -> list[str]:
+        # The snapshot may not know yet what this very text changed: judge by the row.
+        volunteer, now = text.volunteer, text.now
+        on_call = volunteer.id in self.roster.snapshot.scheduled(now) and person(
+            volunteer
+        ).available(now)
+        available = volunteer.availability
+        if available == "break" and volunteer.break_until is not None:
+            until = aware(volunteer.break_until).astimezone(self.zone)
+            available = f"break {until:%H:%M}"
+        message = messages.ON_CALL_NOW if on_call else messages.OFF_CALL_NOW
+        return [self._t(text)(message, availability=available)]
+
+    def _commands(self, _session: Session, text: FromVolunteer, _c: commands.Command) -> list[str]:
+        return [self._t(text)(messages.COMMANDS)]
+
+    def _say(self, session: Session, text: FromVolunteer, command: commands.Command) -> list[str]:
+        """Words for the texter of the case named, or of the only case they hold."""
+        assert isinstance(command, commands.Say)
+        assert text.volunteer.id is not None
+        held = sms_cases.held_by(session, volunteer_id=text.volunteer.id)
+        target = next((found for found in held if found.code == command.code), None)
+        words = command.text
+        if target is None and command.code is not None:
+            # Not a code of theirs: the number was part of the words.
+            words = f"{command.code} {command.text}"
+        if target is None and len(held) == 1:
+            target = held[0]
+        if target is not None and words:
+            key = f"relay:{text.sid}"
+            if self.cases.to_texter(session, found=target, body=words, key=key, now=text.now):
+                return []
+        return [self._t(text)(messages.COMMANDS)]
