@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +33,7 @@ from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n.audio import Recordings
 from hotline.i18n.translator import Translator
 from hotline.limits import Authenticate, RequestLimits
+from hotline.outbox import service as outbox_service
 from hotline.outbox.caps import RightsCounted, RightsLedger
 from hotline.outbox.deletions import DeleteFromCarrier
 from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
@@ -52,6 +53,7 @@ from hotline.sms.fast import FastPath
 from hotline.sms.flow import SmsHotline, language_menu, sms_digits
 from hotline.sms.flow import Text as SmsText
 from hotline.sms.paths import STATUS_PATH as SMS_STATUS_PATH
+from hotline.sms.promises import DeferredText
 from hotline.sms.router import routes as sms_routes
 from hotline.sms.service import ReceivedText, SmsMemory
 from hotline.sms.texting import Texting
@@ -176,6 +178,7 @@ def spool_codec() -> Codec:
     codec.register(
         RightsRequest,
         CallbackRequest,
+        DeferredText,
         PendingEvent,
         RecordCall,
         Remember,
@@ -190,6 +193,9 @@ def spool_codec() -> Codec:
 def spool_apply(runtime: Runtime) -> Apply:
     """How the spool applies what it holds: each promise as the write that keeps it."""
     builders = voice_promises(runtime)
+    builders[DeferredText] = lambda deferred: runtime.texting.act_later(
+        deferred, _reply_later(runtime, deferred)
+    )
 
     def apply(session: Session, writes: Sequence[object]) -> None:
         built = [builders.get(type(write), _same)(write) for write in writes]
@@ -232,6 +238,8 @@ def _texting(runtime: Runtime) -> Texting:
             render=render,
             reply_cap=settings.sms_reply_cap,
             countries=countries,
+            rights=runtime.rights_ledger,
+            rights_per_day=settings.rights_texts_per_day,
         ),
         conversation=Conversation(
             engine=runtime.engine,
@@ -244,6 +252,9 @@ def _texting(runtime: Runtime) -> Texting:
             render=render,
             reply_cap=settings.sms_reply_cap,
             countries=countries,
+            rights=runtime.rights_ledger,
+            rights_per_day=settings.rights_texts_per_day,
+            deadline_ms=settings.database_deadline_ms,
         ),
         volunteers=Volunteers(
             alerts=runtime.alerts,
@@ -253,7 +264,39 @@ def _texting(runtime: Runtime) -> Texting:
             zone=settings.zone,
         ),
         cases=cases,
+        cannot_answer=lambda sender: _cannot_answer(runtime, sender),
+        deadline_ms=settings.database_deadline_ms,
     )
+
+
+def _cannot_answer(runtime: Runtime, sender: str) -> str:
+    """The text that tells a texter nothing can be done now, and whom to call."""
+    keys = runtime.keyring.pseudonyms(sender)
+    lang = runtime.preferences.language(keys) or runtime.settings.default_language
+    backup = runtime.settings.backup_number or ""
+    return runtime.catalogs.translator(lang)(sms_messages.FALLBACK, number=backup)
+
+
+def _reply_later(
+    runtime: Runtime, deferred: DeferredText
+) -> Callable[[Session, Sequence[str]], None]:
+    """How the answer to a deferred text goes out: by text, through the outbox."""
+
+    def reply(session: Session, parts: Sequence[str]) -> None:
+        outbox_service.texts(
+            vault=runtime.vault,
+            keyring=runtime.keyring,
+            sender=deferred.to,
+            recipient=deferred.sender,
+            parts=parts,
+            purpose="reply",
+            language=None,
+            key=f"reply:{deferred.sid}",
+            now=datetime.now(UTC),
+            expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
+        ).apply(session)
+
+    return reply
 
 
 def create_app(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,13 +24,17 @@ metadata: MetaData = SQLModel.metadata
 metadata.naming_convention = NAMING_CONVENTION
 
 
+# How long a SQLite write waits for another to finish, outside a webhook's deadline.
+BUSY_MS = 5000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets webhooks read while the recorder writes; secure_delete overwrites
     # deleted rows so purged data does not linger in the file.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -62,12 +66,34 @@ def aware(moment: datetime) -> datetime:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def transaction(engine: Engine, *, deadline_ms: int | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error.
+
+    With `deadline_ms`, no statement waits longer than that for a lock or an answer:
+    a webhook that cannot be served by the database in time answers from memory.
+    """
+    limited = deadline_ms is not None and engine.dialect.name == "sqlite"
     with Session(engine, expire_on_commit=False) as session:
         try:
+            if deadline_ms is not None:
+                _limit(session, deadline_ms)
             yield session
+            if limited:
+                _limit(session, BUSY_MS)
             session.commit()
         except BaseException:
+            if limited:
+                # The connection goes back to the pool with its usual patience.
+                with suppress(Exception):
+                    _limit(session, BUSY_MS)
             session.rollback()
             raise
+
+
+def _limit(session: Session, deadline_ms: int) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(deadline_ms)}")
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(deadline_ms)}")
+    else:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(deadline_ms)}")

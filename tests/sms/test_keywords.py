@@ -35,7 +35,7 @@ def test_every_keyword_in_every_language(code: str, kind: str, word: str) -> Non
         "stop": (flow.OptOut,),
         "start": (flow.OptIn,),
         "delete": (flow.Forget,),
-        "rights": (flow.Relay,),
+        "rights": (flow.CountRights, flow.Relay),
         "resources": (flow.Relay,),
         "help": (flow.Relay,),
         "language": (flow.Relay,),

@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from hotline.models import SpoolApplied
@@ -39,6 +45,13 @@ from hotline.privacy.vault import SealError, Vault
 log = logging.getLogger(__name__)
 
 SUFFIX = ".spool"
+# Errors that say the database cannot be reached or waited on now (it may later).
+TRANSIENT: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
 
 
 class SpoolError(Exception):
@@ -213,7 +226,7 @@ class Spool:
             for number, line in enumerate(lines[start:], start=start):
                 try:
                     self._apply_line(line)
-                except SQLAlchemyError:
+                except TRANSIENT:
                     return number - start, False
                 self._cursors[path] = number + 1
             self._retire(path, len(lines))
@@ -238,7 +251,7 @@ class Spool:
                 return
             except IntegrityError:
                 session.rollback()
-            except SQLAlchemyError:
+            except TRANSIENT:
                 raise
             except Exception:
                 # A write this code cannot apply would block every entry behind it.

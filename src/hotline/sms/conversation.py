@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from hotline.callers.service import PreferenceCache, Remember
 from hotline.db import transaction
+from hotline.outbox.caps import RightsCounted, RightsLedger, sent_today
 from hotline.privacy.pseudonym import Keyring
 from hotline.routing.service import RosterCache
 from hotline.sms import cases as sms_cases
@@ -52,6 +53,10 @@ class Conversation:
     render: Callable[[flow.Text], str]
     reply_cap: int
     countries: Collection[str]
+    rights: RightsLedger
+    rights_per_day: int
+    # How long a text waits on the database before it is answered from memory instead.
+    deadline_ms: int | None = None
 
     def answer(self, text: Incoming) -> list[str]:
         """One step of the conversation; the texts to answer with (none for some)."""
@@ -72,7 +77,7 @@ class Conversation:
     def _step(
         self, text: Incoming, keys: list[str], epochs: list[int], now: datetime, *, act: bool
     ) -> tuple[flow.Reply, bool]:
-        with transaction(self.engine) as session:
+        with transaction(self.engine, deadline_ms=self.deadline_ms) as session:
             first_time = act and not sms_service.seen(session, message_sid=text.sid)
             if first_time:
                 sms_service.receive(
@@ -82,6 +87,7 @@ class Conversation:
             texter = flow.Texter(
                 language=known if known in self.hotline.languages else None,
                 opted_out=sms_service.opted_out(session, keys=keys),
+                rights_left=sent_today(session, keys=keys, now=now) < self.rights_per_day,
             )
             reply = flow.respond(texter, flow.Inbound(text.body, text.media), self.hotline)
             since = now - sms_service.FLOOD_WINDOW
@@ -117,7 +123,12 @@ class Conversation:
             self.memory.open_cases.difference_update(step.keys)
         sms_service.erase(step.session, keys=step.keys, keep_sid=step.text.sid)
         self.preferences.forget(step.keys)
+        self.rights.forget(step.keys)
         return None
+
+    def _countrights(self, _effect: flow.CountRights, step: Step) -> None:
+        RightsCounted(step.keys[0], step.epochs[0], step.now).apply(step.session)
+        self.rights.add(step.keys[0], step.now)
 
     def _rememberlanguage(self, effect: flow.RememberLanguage, step: Step) -> None:
         Remember(step.keys[0], step.epochs[0], effect.lang, step.now).apply(step.session)

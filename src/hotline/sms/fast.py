@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from hotline.callers.service import PreferenceCache, Remember
 from hotline.events.recorder import Recorder, Write
+from hotline.outbox.caps import RightsCounted, RightsLedger
 from hotline.privacy.pseudonym import Keyring
 from hotline.routing.service import RosterCache
 from hotline.sms import flow
@@ -33,6 +34,8 @@ class FastPath:
     render: Callable[[flow.Text], str]
     reply_cap: int
     countries: Collection[str]
+    rights: RightsLedger
+    rights_per_day: int
 
     def answer(self, text: Incoming) -> list[str] | None:
         """The answer from memory; None: take the database path."""
@@ -44,9 +47,7 @@ class FastPath:
         keys = [self.keyring.pseudonym(text.sender, epoch=epoch) for epoch in epochs]
         if any(key in memory.opted_out or key in memory.open_cases for key in keys):
             return None
-        known = self.preferences.language(keys, now=now)
-        texter = flow.Texter(language=known if known in self.hotline.languages else None)
-        reply = flow.respond(texter, flow.Inbound(text.body, text.media), self.hotline)
+        reply = self._reply(text, keys, now)
         if reply.durable:
             return None
         texts = [self.render(part) for part in reply.texts]
@@ -59,7 +60,34 @@ class FastPath:
         if lang is not None:
             writes.append(Remember(keys[0], epochs[0], lang, now))
             self.preferences.remember(keys[0], lang, now)
+        if reply.has(flow.CountRights):
+            writes.append(RightsCounted(keys[0], epochs[0], now))
+            self.rights.add(keys[0], now)
         self.recorder.record(writes)
         if not may_answer or memory.count(keys[0], now) > self.reply_cap:
             return []
         return texts
+
+    def without_database(self, text: Incoming, *, volunteer: bool) -> list[str]:
+        """What to answer while the database does not: what memory says, nothing to a
+        volunteer (their text is acted on, and answered, once it is back)."""
+        if volunteer:
+            return []
+        now = datetime.now(UTC)
+        keys = self.keyring.pseudonyms(text.sender, at=now)
+        if any(key in self.memory.opted_out for key in keys):
+            return []
+        reply = self._reply(text, keys, now)
+        if reply.has(flow.Relay) and any(key in self.memory.open_cases for key in keys):
+            return []
+        if region(text.sender) not in self.countries:
+            return []
+        return [self.render(part) for part in reply.texts]
+
+    def _reply(self, text: Incoming, keys: list[str], now: datetime) -> flow.Reply:
+        known = self.preferences.language(keys, now=now)
+        texter = flow.Texter(
+            language=known if known in self.hotline.languages else None,
+            rights_left=self.rights.count(keys, now) < self.rights_per_day,
+        )
+        return flow.respond(texter, flow.Inbound(text.body, text.media), self.hotline)

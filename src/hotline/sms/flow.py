@@ -33,10 +33,12 @@ def normalize(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Texter:
-    """What the hotline knows of whoever is texting: a language, and whether they opted out."""
+    """What the hotline knows of whoever is texting: a language, whether they opted out,
+    and whether they may still be sent the rights today."""
 
     language: str | None = None
     opted_out: bool = False
+    rights_left: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +89,18 @@ class AskForHelp:
 
 
 @dataclass(frozen=True, slots=True)
+class CountRights:
+    """Effect: the rights went to this number; it gets them a few times a day at most."""
+
+
+@dataclass(frozen=True, slots=True)
 class Relay:
     """Effect: in an open case, these words go to the volunteer instead of an answer."""
 
     lang: str
 
 
-Effect = RememberLanguage | OptOut | OptIn | Forget | AskForHelp | Relay
+Effect = RememberLanguage | OptOut | OptIn | Forget | AskForHelp | CountRights | Relay
 # Effects the memory fast path cannot apply: they take the database path.
 DURABLE = (OptOut, OptIn, Forget, AskForHelp)
 
@@ -191,6 +198,10 @@ def respond(texter: Texter, inbound: Inbound, hotline: SmsHotline) -> Reply:
         return Reply(_menu(lang, hotline), (*remember, AskForHelp(lang)))
     # In an open case every other text goes to the volunteer instead (the applier knows).
     relay = (Relay(lang),)
+    if kind == "rights":
+        if not texter.rights_left:
+            return Reply((Text(messages.RIGHTS_SENT_TODAY, lang),), (*remember, *relay))
+        return Reply(_rights(lang, hotline), (*remember, CountRights(), *relay))
     if kind in ANSWERS:
         return Reply(ANSWERS[kind](lang, hotline), (*remember, *relay))
     if texter.language is not None:
@@ -231,7 +242,6 @@ def _languages(_lang: str, hotline: SmsHotline) -> tuple[Text, ...]:
 
 
 ANSWERS: dict[str, Callable[[str, SmsHotline], tuple[Text, ...]]] = {
-    "rights": _rights,
     "resources": _resources,
     "help": _help,
     "language": _languages,

@@ -29,6 +29,9 @@ OPTED_IN = N_("sms", "You will get texts from this number again.")
 FALLBACK = N_(
     "sms", "This hotline cannot answer texts right now. For urgent help, call %(number)s."
 )
+RIGHTS_SENT_TODAY = N_(
+    "sms", "You already got your rights by text today. Scroll up to read them again."
+)
 DELETED = N_("sms", "We deleted everything we held about your phone number.")
 RESOURCES_INTRO = N_("sms", "Places that can help you:")
 # TRANSLATORS: one line of the resources list; %(name)s an organisation, %(phone)s its number.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import anyio
 from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,6 +13,7 @@ from starlette.routing import Route
 
 from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import Write
+from hotline.events.spool import TRANSIENT
 from hotline.models import FINAL
 from hotline.outbox.deletions import deletion
 from hotline.outbox.service import StatusReport, carrier_ref
@@ -22,6 +24,8 @@ from hotline.telephony.webhooks import first, parse_query
 
 # Twilio is left a moment to finish with a text it delivered to us before it is deleted.
 INBOUND_DELETE_AFTER = timedelta(seconds=30)
+# The database did not answer in time, or said it cannot now.
+GAVE_UP: tuple[type[Exception], ...] = (TimeoutError, *TRANSIENT)
 # Twilio's ids ("SM" and 32 hex digits).
 MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,40}")
 
@@ -33,13 +37,23 @@ async def incoming_message(request: Request) -> Response:
     text = Incoming.of(form)
     if text is None:
         return _xml(twiml.replies([]))
-    texting = runtime.texting
-    answer = texting.from_memory(text)
+    answer = runtime.texting.from_memory(text)
     if answer is None:
-        answer = await to_thread.run_sync(texting.answer, text)
+        answer = await _through_database(runtime, text)
     _forget_at_twilio(runtime, text.sid)
     status = f"{runtime.settings.public_url}{STATUS_PATH}"
     return _xml(twiml.replies(answer, status_callback=status))
+
+
+async def _through_database(runtime: Runtime, text: Incoming) -> list[str]:
+    """The answer the database path gives within the deadline; otherwise (the database
+    down, slow or locked) the answer from memory, the text kept in the spool."""
+    texting = runtime.texting
+    try:
+        with anyio.fail_after(runtime.settings.database_deadline_ms / 1000):
+            return await to_thread.run_sync(texting.answer, text, abandon_on_cancel=True)
+    except GAVE_UP:
+        return await to_thread.run_sync(texting.without_database, text, runtime.spool)
 
 
 def _forget_at_twilio(runtime: Runtime, sid: str) -> None:

@@ -13,7 +13,14 @@ from sqlalchemy import Engine, Table, delete, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from hotline.models import CallerPreference, CallEvent, OptOut, OutboxMessage, SmsInbound
+from hotline.models import (
+    CallerPreference,
+    CallEvent,
+    OptOut,
+    OutboxMessage,
+    RightsSent,
+    SmsInbound,
+)
 from hotline.sms.cases import open_texter_keys
 
 
@@ -88,6 +95,7 @@ def erase(session: Session, *, keys: Sequence[str], keep_sid: str) -> None:
     session.exec(delete(CallEvent).where(col(CallEvent.call_ref).in_(set(calls))))
     session.exec(delete(CallerPreference).where(col(CallerPreference.caller_key).in_(keys)))
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.recipient_key).in_(keys)))
+    session.exec(delete(RightsSent).where(col(RightsSent.recipient_key).in_(keys)))
     session.exec(
         delete(SmsInbound)
         .where(col(SmsInbound.contact_key).in_(keys))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hotline.db import transaction
+from hotline.events.spool import Spool, SpoolError
 from hotline.models import Volunteer
 from hotline.privacy.pseudonym import Keyring
 from hotline.routing.service import RosterCache
@@ -19,6 +20,7 @@ from hotline.sms.cases import Cases
 from hotline.sms.conversation import Conversation
 from hotline.sms.fast import FastPath
 from hotline.sms.inbound import Incoming
+from hotline.sms.promises import DeferredText
 from hotline.sms.volunteers import FromVolunteer, Volunteers
 
 
@@ -35,6 +37,9 @@ class Texting:
     conversation: Conversation
     volunteers: Volunteers
     cases: Cases
+    # Said when a text can be neither acted on nor kept for later: a number to call.
+    cannot_answer: Callable[[str], str]
+    deadline_ms: int | None = None
 
     def from_memory(self, text: Incoming) -> list[str] | None:
         """The answer from memory, or None for the database path."""
@@ -50,7 +55,7 @@ class Texting:
         now = datetime.now(UTC)
         key = self.volunteer_key(text.sender)
         try:
-            with transaction(self.engine) as session:
+            with transaction(self.engine, deadline_ms=self.deadline_ms) as session:
                 volunteer = session.exec(
                     select(Volunteer).where(Volunteer.phone_key == key)
                 ).first()
@@ -67,6 +72,27 @@ class Texting:
         if answer:
             self.roster.refresh()
         return answer
+
+    def without_database(self, text: Incoming, spool: Spool) -> list[str]:
+        """The database did not answer in time: answer from memory, and keep the text in
+        the spool, to be acted on once it answers. If even that cannot be done, say so
+        and give a number to call: never a promise that is not kept."""
+        volunteer = self.volunteer_key(text.sender) in self.roster.snapshot.phone_keys
+        answer = self.fast.without_database(text, volunteer=volunteer)
+        deferred = DeferredText(
+            text.sender, text.to, text.sid, text.body, text.media, tuple(answer), datetime.now(UTC)
+        )
+        try:
+            spool.append([deferred])
+        except SpoolError:
+            return [self.cannot_answer(text.sender)]
+        return answer
+
+    def act_later(
+        self, deferred: DeferredText, reply: Callable[[Session, Sequence[str]], None]
+    ) -> ActOn:
+        """The write that acts on a deferred text once the database answers."""
+        return ActOn(self, deferred, reply)
 
     def _receive(self, session: Session, text: Incoming, now: datetime) -> None:
         epoch = self.keyring.current_epoch(now)
@@ -94,3 +120,22 @@ class Texting:
         on_call = self.roster.snapshot.on_call(now)
         with transaction(self.engine) as session:
             return self.cases.realert(session, now=now, on_call=on_call)
+
+
+@dataclass(frozen=True)
+class ActOn:
+    """Write: act on a text that waited in the spool, once; if what it deserved is not
+    what memory answered at the time, text that to its sender now (`reply`)."""
+
+    texting: Texting
+    deferred: DeferredText
+    reply: Callable[[Session, Sequence[str]], None]
+
+    def apply(self, session: Session) -> None:
+        deferred = self.deferred
+        if sms_service.seen(session, message_sid=deferred.sid):
+            return  # acted on already, by the request that gave up waiting
+        text = Incoming(deferred.sender, deferred.to, deferred.sid, deferred.body, deferred.media)
+        answer = self.texting.answer(text)
+        if answer and tuple(answer) != deferred.answered:
+            self.reply(session, answer)
