@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +24,7 @@ from hotline.callbacks import service as callbacks
 from hotline.callers.service import PreferenceCache, Remember
 from hotline.claims.alerts import Alerts
 from hotline.config import LOCAL_STANDIN_PATH, Settings
+from hotline.db import transaction
 from hotline.deps import Runtime
 from hotline.errors import ConfigError, HotlineError, InvalidSignature
 from hotline.events.recorder import PendingEvent, Recorder, apply_writes
@@ -52,6 +53,7 @@ from hotline.sms.conversation import Conversation
 from hotline.sms.fast import FastPath
 from hotline.sms.flow import SmsHotline, language_menu, sms_digits
 from hotline.sms.flow import Text as SmsText
+from hotline.sms.inbound import Incoming
 from hotline.sms.paths import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.promises import DeferredText
 from hotline.sms.router import routes as sms_routes
@@ -193,9 +195,7 @@ def spool_codec() -> Codec:
 def spool_apply(runtime: Runtime) -> Apply:
     """How the spool applies what it holds: each promise as the write that keeps it."""
     builders = voice_promises(runtime)
-    builders[DeferredText] = lambda deferred: runtime.texting.act_later(
-        deferred, _reply_later(runtime, deferred)
-    )
+    builders[DeferredText] = runtime.texting.act_later
 
     def apply(session: Session, writes: Sequence[object]) -> None:
         built = [builders.get(type(write), _same)(write) for write in writes]
@@ -265,6 +265,7 @@ def _texting(runtime: Runtime) -> Texting:
         ),
         cases=cases,
         cannot_answer=lambda sender: _cannot_answer(runtime, sender),
+        send_later=lambda text, parts: _send_later(runtime, text, parts),
         deadline_ms=settings.database_deadline_ms,
     )
 
@@ -277,26 +278,22 @@ def _cannot_answer(runtime: Runtime, sender: str) -> str:
     return runtime.catalogs.translator(lang)(sms_messages.FALLBACK, number=backup)
 
 
-def _reply_later(
-    runtime: Runtime, deferred: DeferredText
-) -> Callable[[Session, Sequence[str]], None]:
-    """How the answer to a deferred text goes out: by text, through the outbox."""
-
-    def reply(session: Session, parts: Sequence[str]) -> None:
+def _send_later(runtime: Runtime, text: Incoming, parts: Sequence[str]) -> None:
+    """What a text deserved, sent by text after its webhook answered otherwise."""
+    now = datetime.now(UTC)
+    with transaction(runtime.engine) as session:
         outbox_service.texts(
             vault=runtime.vault,
             keyring=runtime.keyring,
-            sender=deferred.to,
-            recipient=deferred.sender,
+            sender=text.to,
+            recipient=text.sender,
             parts=parts,
             purpose="reply",
             language=None,
-            key=f"reply:{deferred.sid}",
-            now=datetime.now(UTC),
+            key=f"reply:{text.sid}",
+            now=now,
             expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
         ).apply(session)
-
-    return reply
 
 
 def create_app(

@@ -202,9 +202,9 @@ class Spool:
     def replay(self) -> int:
         """Apply what is on disk and not yet applied, oldest segment first; how many
         entries were applied. Stops (keeping the rest) when the database does not answer."""
-        if not self._replaying.acquire(blocking=False):
-            return 0
-        try:
+        # One replay at a time; a second caller waits, so that when it returns what was
+        # on disk has been applied (or the database is down).
+        with self._replaying:
             self.wanted.clear()
             applied = 0
             for path in self._segments():
@@ -214,8 +214,6 @@ class Spool:
                     self.wanted.set()
                     break
             return applied
-        finally:
-            self._replaying.release()
 
     def _replay_segment(self, path: Path) -> tuple[int, bool]:
         with self._held(path) as mine:
@@ -244,9 +242,11 @@ class Spool:
         with Session(self._engine) as session:
             if session.get(SpoolApplied, entry) is not None:
                 return
-            session.add(SpoolApplied(entry_id=entry, applied_at=datetime.now(UTC)))
             try:
                 self.apply(session, writes)
+                # Marked last: a write may act through a transaction of its own first,
+                # which this one must not be holding a lock against.
+                session.add(SpoolApplied(entry_id=entry, applied_at=datetime.now(UTC)))
                 session.commit()
                 return
             except IntegrityError:

@@ -12,7 +12,7 @@ from hotline.events.recorder import Recorder, Write
 from hotline.outbox.caps import RightsCounted, RightsLedger
 from hotline.privacy.pseudonym import Keyring
 from hotline.routing.service import RosterCache
-from hotline.sms import flow
+from hotline.sms import flow, messages
 from hotline.sms import service as sms_service
 from hotline.sms.inbound import Incoming
 from hotline.sms.service import SmsMemory
@@ -78,11 +78,19 @@ class FastPath:
         if any(key in self.memory.opted_out for key in keys):
             return []
         reply = self._reply(text, keys, now)
-        if reply.has(flow.Relay) and any(key in self.memory.open_cases for key in keys):
-            return []
         if region(text.sender) not in self.countries:
             return []
+        if any(key in self.memory.open_cases for key in keys):
+            # Their volunteer will have it once the database does.
+            return []
+        if reply.has(flow.AskForHelp):
+            return self._case_opened(reply)
         return [self.render(part) for part in reply.texts]
+
+    def _case_opened(self, reply: flow.Reply) -> list[str]:
+        asked = next(e for e in reply.effects if isinstance(e, flow.AskForHelp))
+        lang = asked.lang if asked.lang in self.hotline.languages else self.hotline.default_language
+        return [self.render(flow.Text(messages.CASE_OPENED, lang))]
 
     def _reply(self, text: Incoming, keys: list[str], now: datetime) -> flow.Reply:
         known = self.preferences.language(keys, now=now)

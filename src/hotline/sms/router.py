@@ -48,12 +48,12 @@ async def incoming_message(request: Request) -> Response:
 async def _through_database(runtime: Runtime, text: Incoming) -> list[str]:
     """The answer the database path gives within the deadline; otherwise (the database
     down, slow or locked) the answer from memory, the text kept in the spool."""
-    texting = runtime.texting
+    late = runtime.texting.answer_in_time(text)
     try:
         with anyio.fail_after(runtime.settings.database_deadline_ms / 1000):
-            return await to_thread.run_sync(texting.answer, text, abandon_on_cancel=True)
+            return await to_thread.run_sync(late.run, abandon_on_cancel=True)
     except GAVE_UP:
-        return await to_thread.run_sync(texting.without_database, text, runtime.spool)
+        return await to_thread.run_sync(late.give_up, runtime.spool)
 
 
 def _forget_at_twilio(runtime: Runtime, sid: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,8 @@ class Texting:
     cases: Cases
     # Said when a text can be neither acted on nor kept for later: a number to call.
     cannot_answer: Callable[[str], str]
+    # Sends what a text deserved, by text, when its webhook's answer was another.
+    send_later: Callable[[Incoming, Sequence[str]], None]
     deadline_ms: int | None = None
 
     def from_memory(self, text: Incoming) -> list[str] | None:
@@ -88,11 +91,13 @@ class Texting:
             return [self.cannot_answer(text.sender)]
         return answer
 
-    def act_later(
-        self, deferred: DeferredText, reply: Callable[[Session, Sequence[str]], None]
-    ) -> ActOn:
+    def act_later(self, deferred: DeferredText) -> ActOn:
         """The write that acts on a deferred text once the database answers."""
-        return ActOn(self, deferred, reply)
+        return ActOn(self, deferred)
+
+    def answer_in_time(self, text: Incoming) -> Late:
+        """The database path, as a request that may stop waiting for it (see Late)."""
+        return Late(self, text)
 
     def _receive(self, session: Session, text: Incoming, now: datetime) -> None:
         epoch = self.keyring.current_epoch(now)
@@ -125,17 +130,51 @@ class Texting:
 @dataclass(frozen=True)
 class ActOn:
     """Write: act on a text that waited in the spool, once; if what it deserved is not
-    what memory answered at the time, text that to its sender now (`reply`)."""
+    what memory answered at the time, text that to its sender now."""
 
     texting: Texting
     deferred: DeferredText
-    reply: Callable[[Session, Sequence[str]], None]
 
     def apply(self, session: Session) -> None:
         deferred = self.deferred
         if sms_service.seen(session, message_sid=deferred.sid):
-            return  # acted on already, by the request that gave up waiting
+            return  # acted on already, by the request that stopped waiting (see Late)
         text = Incoming(deferred.sender, deferred.to, deferred.sid, deferred.body, deferred.media)
         answer = self.texting.answer(text)
         if answer and tuple(answer) != deferred.answered:
-            self.reply(session, answer)
+            self.texting.send_later(text, answer)
+
+
+class Late:
+    """A text's database path that the webhook may stop waiting for.
+
+    The database path runs in a worker thread (`run`). If the webhook stops waiting
+    (`give_up`), it answers from memory and spools the text; the thread, if it still
+    gets through, hands its answer over or, when it comes too late for the webhook,
+    texts it (when it differs from what memory answered). Whichever way, the text is
+    acted on once (its MessageSid) and its sender gets what it deserved.
+    """
+
+    def __init__(self, texting: Texting, text: Incoming) -> None:
+        self._texting = texting
+        self._text = text
+        self._lock = threading.Lock()
+        self._answer: list[str] | None = None
+        self._given: list[str] | None = None
+
+    def run(self) -> list[str]:
+        answer = self._texting.answer(self._text)
+        with self._lock:
+            self._answer = answer
+            given = self._given
+        if given is not None and answer and answer != given:
+            self._texting.send_later(self._text, answer)
+        return answer
+
+    def give_up(self, spool: Spool) -> list[str]:
+        """The answer now: the thread's, if it just got through; else memory's."""
+        with self._lock:
+            if self._answer is not None:
+                return self._answer
+            self._given = self._texting.without_database(self._text, spool)
+            return self._given
