@@ -33,6 +33,7 @@ from hotline.app import (
     make_dispatcher,
     tick_callbacks,
 )
+from hotline.auth import console as console_auth
 from hotline.auth import service as auth_service
 from hotline.config import LOCAL_STANDIN_PATH, Settings
 from hotline.deps import Runtime
@@ -228,27 +229,50 @@ def _database(settings: Settings) -> Engine:
 
 @users_app.command("create")
 def users_create(
-    name: Annotated[str, typer.Option(help="Who will use the token.")],
+    name: Annotated[str, typer.Option(help="Who will use the token and the console.")],
     role: Annotated[
         str,
         typer.Option(help="coordinator (everything) or volunteer (their own shifts only)."),
+    ],
+    password_file: Annotated[
+        Path,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="A file holding the console password (12 characters or more) on one line.",
+        ),
     ],
     volunteer_id: Annotated[
         int | None, typer.Option(help="The volunteer a volunteer user is.")
     ] = None,
 ) -> None:
-    """Add a user of the roster API and print their token, this once."""
+    """Add a user of the console and the roster API; print their API token, this once."""
     try:
+        password = _read_password(password_file)
         with db.transaction(_database(Settings())) as session:
             user, token = auth_service.create_user(
                 session=session, name=name, role=role, volunteer_id=volunteer_id
             )
+            console_auth.set_password(session=session, user=user, password=password)
     except HotlineError as error:
         raise _fail(error) from None
     typer.echo(
-        f"user {user.id} ({user.role}) created; the token is shown only this once:", err=True
+        f"user {user.id} ({user.role}) created; they sign in to the console at /console/login "
+        "with their name and that password. The API token is shown only this once:",
+        err=True,
     )
     typer.echo(token)
+
+
+def _read_password(path: Path) -> str:
+    """The password in `path`: its first line, without the line ending."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise HotlineError("the password file cannot be read as UTF-8 text") from None
+    lines = text.splitlines()
+    return lines[0] if lines else ""
 
 
 @roster_app.command("import")

@@ -1,15 +1,17 @@
 """Every table, and nothing else."""
 
 from hotline.db import metadata
-from hotline.models.auth import USER_ROLES, AuditEntry, User
+from hotline.models.auth import USER_ROLES, AuditEntry, ConsoleSession, User
 from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
+from hotline.models.indicators import DISPOSITION_KINDS, Disposition, IndicatorRollup
 from hotline.models.outbox import FINAL, STATUS_RANK, OutboxMessage, SenderPace
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
 from hotline.models.sms import OptOut, SmsCase, SmsInbound
 
 __all__ = [
     "AVAILABILITY",
+    "DISPOSITION_KINDS",
     "FINAL",
     "ROLES",
     "STATUS_RANK",
@@ -19,6 +21,9 @@ __all__ = [
     "CallRecord",
     "Callback",
     "CallerPreference",
+    "ConsoleSession",
+    "Disposition",
+    "IndicatorRollup",
     "OptOut",
     "OutboxMessage",
     "SenderPace",
