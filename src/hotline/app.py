@@ -21,6 +21,7 @@ from hotline.callbacks import service as callbacks
 from hotline.callbacks.messages import REALERT
 from hotline.callers.service import PreferenceCache
 from hotline.config import LOCAL_STANDIN_PATH, Settings
+from hotline.console import router as console_router
 from hotline.deps import Runtime
 from hotline.errors import ConfigError, HotlineError, InvalidSignature
 from hotline.events.recorder import Recorder
@@ -205,6 +206,8 @@ def create_app(
     roster_router.install(app)
     if settings.audio_dir is not None and settings.audio_base_url is None:
         app.mount("/audio", StaticFiles(directory=settings.audio_dir, check_dir=False))
+    # Last: the console's error pages wrap the handlers installed before it.
+    console_router.install(app)
     if settings.uses_local_standin:
         app.mount(
             LOCAL_STANDIN_PATH,

@@ -558,16 +558,27 @@ def fallback_twiml() -> None:
 @i18n_app.command("extract")
 def i18n_extract(
     output: Annotated[Path | None, typer.Option(help="Write here instead.")] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="hotline (callers' words) or console; both when left out."),
+    ] = None,
 ) -> None:
-    """Regenerate locales/hotline.pot from the source."""
-    i18n_tools.extract(Settings().locales_dir, output)
+    """Regenerate locales/hotline.pot and locales/console.pot from the source."""
+    if domain is not None and domain not in i18n_tools.DOMAINS:
+        raise typer.BadParameter(f"choose one of {', '.join(i18n_tools.DOMAINS)}")
+    if output is not None and domain is None:
+        raise typer.BadParameter("--output needs --domain")
+    for chosen in [domain] if domain else i18n_tools.DOMAINS:
+        i18n_tools.extract(Settings().locales_dir, output, domain=chosen)
 
 
 @i18n_app.command("update")
 def i18n_update() -> None:
-    """Merge the template into every enabled language's catalog."""
+    """Merge the templates into every enabled language's catalog, and the console's."""
     settings = Settings()
     i18n_tools.update(settings.locales_dir, settings.languages)
+    console = i18n_tools.console_languages(settings.locales_dir)
+    i18n_tools.update(settings.locales_dir, console, domain=i18n_tools.CONSOLE_DOMAIN)
 
 
 @i18n_app.command("check")
@@ -601,6 +612,14 @@ def i18n_check(
                 typer.echo(f"  text: {what:<40} {chars:>5} chars {encoding} {segments:>2} seg")
         if not report.complete:
             incomplete.append(code)
+    for code in i18n_tools.console_languages(settings.locales_dir):
+        report = i18n_tools.check_console(settings.locales_dir, code)
+        status = "complete" if report.complete else "INCOMPLETE"
+        typer.echo(f"console {code}: {report.translated} translated, {status}")
+        for entry in [*report.untranslated, *report.fuzzy, *report.broken]:
+            typer.echo(f"    {entry}")
+        if not report.complete:
+            incomplete.append(f"console {code}")
     if incomplete:
         typer.echo(f"incomplete: {', '.join(incomplete)}", err=True)
         raise typer.Exit(code=1)
@@ -608,9 +627,11 @@ def i18n_check(
 
 @i18n_app.command("compile")
 def i18n_compile() -> None:
-    """Compile every enabled language's catalog for the service."""
+    """Compile every enabled language's catalog, and the console's, for the service."""
     settings = Settings()
     i18n_tools.compile_all(settings.locales_dir, settings.languages)
+    console = i18n_tools.console_languages(settings.locales_dir)
+    i18n_tools.compile_all(settings.locales_dir, console, domain=i18n_tools.CONSOLE_DOMAIN)
 
 
 def expand_press(argv: list[str]) -> list[str]:

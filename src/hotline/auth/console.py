@@ -20,7 +20,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from hotline.auth import service as auth_service
-from hotline.auth.passwords import HASHER, Hasher, check_new
+from hotline.auth import passwords
+from hotline.auth.passwords import Hasher, check_new
 from hotline.db import aware
 from hotline.models import ConsoleSession, User
 
@@ -48,8 +49,11 @@ class SignIn:
     token: str | None = None
 
 
-def set_password(*, session: Session, user: User, password: str, hasher: Hasher = HASHER) -> None:
+def set_password(
+    *, session: Session, user: User, password: str, hasher: Hasher | None = None
+) -> None:
     """Give `user` a console password; their open sessions end and any lock is lifted."""
+    hasher = hasher or passwords.HASHER
     user.password_hash = hasher.hash(check_new(password))
     user.failed_logins = 0
     user.locked_until = None
@@ -77,13 +81,14 @@ def sign_in(
     password: str,
     policy: Policy,
     now: datetime | None = None,
-    hasher: Hasher = HASHER,
+    hasher: Hasher | None = None,
 ) -> SignIn:
     """A new session for the active user `name` with `password`; SignIn() for anything else.
 
     A failure is counted against the account, so the caller commits it like a success.
     """
     now = now or datetime.now(UTC)
+    hasher = hasher or passwords.HASHER
     candidates = session.exec(
         select(User)
         .where(User.name == name.strip()[:120])
