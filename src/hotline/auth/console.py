@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from hotline.auth import service as auth_service
 from hotline.auth import passwords
+from hotline.auth import service as auth_service
 from hotline.auth.passwords import Hasher, check_new
 from hotline.db import aware
 from hotline.models import ConsoleSession, User
