@@ -17,6 +17,7 @@ from hotline.callbacks.messages import TAKEN, UNKNOWN, YOURS
 from hotline.callers.service import Remember
 from hotline.db import aware, transaction
 from hotline.deps import Runtime, runtime_of, verified_form
+from hotline.dispositions import service as dispositions
 from hotline.events.recorder import Write
 from hotline.i18n.languages import first_spoken, language_name
 from hotline.i18n.translator import Translator
@@ -377,6 +378,11 @@ def _command(
     accept = ACCEPT.fullmatch(body)
     if accept:
         return [_accept_callback(runtime, session, volunteer, sender, accept.group(1), t, now)]
+    noted = dispositions.answer_text(
+        session=session, volunteer_id=volunteer.id, body=body, t=t, now=now
+    )
+    if noted is not None:
+        return [noted]
     case_accept = re.fullmatch(r"\s*accept\s*(\d{4})\s*", body, re.IGNORECASE)
     if case_accept:
         return [_accept_case(runtime, session, volunteer.id, case_accept.group(1), t, now)]

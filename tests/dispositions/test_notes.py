@@ -1,0 +1,83 @@
+"""NOTE <code> <kind> by text, and the same from the console: only what you took."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from hotline import db
+from hotline.dispositions import service as dispositions
+from hotline.models import CallRecord, Disposition, SmsCase
+from hotline.simulator.call import DialAnswer
+from tests.support import HOTLINE, signed_post
+from tests.voice.test_urgent import ACCEPT, ANA, WEI, Hotline, hotline
+
+__all__ = ["hotline"]
+
+
+def text(hotline: Hotline, sender: str, body: str, n: int) -> str:
+    form = {"From": sender, "To": HOTLINE, "Body": body, "MessageSid": f"SMnote{n:028d}"}
+    answer = signed_post(hotline.client, "/twilio/sms", form)
+    assert answer.status_code == 200
+    return answer.text
+
+
+def notes(engine: Engine) -> list[Disposition]:
+    with Session(engine) as session:
+        return list(session.exec(select(Disposition)).all())
+
+
+def test_the_volunteer_who_answered_notes_the_call_by_text(hotline: Hotline) -> None:
+    ana = hotline.volunteer("Ana", ANA, "es,en")
+    hotline.volunteer("Wei", WEI, "zh,en")
+    hotline.call(["2", "1"], {ANA: DialAnswer("completed", keys=ACCEPT)})
+    record = hotline.record()
+    code = dispositions.call_code(record.call_ref)
+    # Wei did not take it: the code is nothing to him, and nothing is written.
+    assert f"编号为 {code} 的电话或个案" in text(hotline, WEI, f"NOTE {code} DETENTION", 1)
+    assert notes(hotline.engine) == []
+    answer = text(hotline, ANA, f"note {code} detention", 2)
+    assert f"anotado, {code} fue sobre DETENTION" in answer
+    [noted] = notes(hotline.engine)
+    assert (noted.call_record_id, noted.kind, noted.volunteer_id) == (record.id, "detention", ana)
+    # A correction replaces the word; there is still one note.
+    text(hotline, ANA, f"NOTE {code} CLINIC", 3)
+    [noted] = notes(hotline.engine)
+    assert noted.kind == "clinic"
+
+
+@pytest.mark.parametrize("body", ["NOTE", "NOTE 12 DETENTION", "NOTE 1234 BURGLARY", "note x"])
+def test_a_note_that_cannot_be_read_gets_the_how_to(hotline: Hotline, body: str) -> None:
+    hotline.volunteer("Ana", ANA, "en")
+    assert "send NOTE, its code and one word" in text(hotline, ANA, body, 7)
+    assert notes(hotline.engine) == []
+
+
+def test_a_text_case_is_noted_by_its_code(hotline: Hotline, engine: Engine) -> None:
+    ana = hotline.volunteer("Ana", ANA, "en")
+    now = datetime.now(UTC)
+    with db.transaction(engine) as session:
+        case = SmsCase(
+            code="4821", texter_key="k", sender=HOTLINE, language="es", status="closed",
+            volunteer_id=ana, last_activity_at=now, created_at=now,
+        )  # fmt: skip
+        session.add(case)
+    assert "noted, 4821 was about SIGHTING" in text(hotline, ANA, "NOTE 4821 SIGHTING", 9)
+    [noted] = notes(engine)
+    assert (noted.sms_case_id, noted.kind) == (case.id, "sighting")
+
+
+def test_kinds_outside_the_list_are_refused(engine: Engine) -> None:
+    with db.transaction(engine) as session:
+        record = CallRecord(call_ref="r", started_at=datetime.now(UTC))
+        session.add(record)
+        session.flush()
+        assert record.id is not None
+        with pytest.raises(dispositions.InvalidField):
+            dispositions.note(
+                session=session, subject="call", subject_id=record.id, kind="x", volunteer_id=None,
+                user=None,
+            )  # fmt: skip
