@@ -50,7 +50,9 @@ def test_a_good_sign_in_lands_on_now_with_a_strict_http_only_secure_cookie(
     assert browser.client.get("/console/now").status_code == 200
 
 
-def test_on_a_loopback_address_the_cookie_is_not_secure(console_app: FastAPI, people: People) -> None:
+def test_on_a_loopback_address_the_cookie_is_not_secure(
+    console_app: FastAPI, people: People
+) -> None:
     with served(console_app) as url, TestClient(console_app, base_url=url) as client:
         page = client.get("/console/login")
         token = CSRF.search(page.text)
@@ -66,7 +68,8 @@ def test_on_a_loopback_address_the_cookie_is_not_secure(console_app: FastAPI, pe
 
 
 @pytest.mark.parametrize(
-    "name, password", [("Dana", "wrong password!!"), ("Nobody", PASSWORD), ("", ""), ("Dana", "")]
+    ("name", "password"),
+    [("Dana", "wrong password!!"), ("Nobody", PASSWORD), ("", ""), ("Dana", "")],
 )
 def test_a_failed_sign_in_says_the_same_whatever_was_wrong(
     browser: Browser, people: People, name: str, password: str
@@ -84,10 +87,13 @@ def test_session_fixation_a_planted_session_cookie_is_not_the_one_after_sign_in(
     browser: Browser, people: People, engine: Engine
 ) -> None:
     planted = "planted-by-the-attacker-0123456789"
-    browser.client.cookies.set("hotline_console", planted, domain="testserver.local", path="/console")
+    browser.client.cookies.set(
+        "hotline_console", planted, domain="testserver.local", path="/console"
+    )
     browser.sign_in("Dana")
     issued = browser.client.cookies.get("hotline_console")
-    assert issued and issued != planted
+    assert issued
+    assert issued != planted
     with Session(engine) as session:
         hashes = {row.token_hash for row in session.exec(select(ConsoleSession))}
     assert console_auth._hash(planted) not in hashes
@@ -123,7 +129,9 @@ def test_the_sign_in_form_needs_its_own_token(browser: Browser, people: People) 
         )
         assert answer.status_code == 403
     # A token from another browser's sign-in form does not fit this browser's cookie.
-    browser.client.cookies.set("hotline_console_login", "x" * 43, domain="testserver.local", path="/console")
+    browser.client.cookies.set(
+        "hotline_console_login", "x" * 43, domain="testserver.local", path="/console"
+    )
     assert attempt(browser, "Dana", PASSWORD) == 303
 
 
@@ -132,7 +140,9 @@ def test_sign_out_ends_the_session_on_the_server(browser: Browser, people: Peopl
     token = browser.client.cookies.get("hotline_console")
     assert browser.post("/console/logout").status_code == 303
     assert browser.get("/console/now").status_code == 303
-    browser.client.cookies.set("hotline_console", token or "", domain="testserver.local", path="/console")
+    browser.client.cookies.set(
+        "hotline_console", token or "", domain="testserver.local", path="/console"
+    )
     assert browser.get("/console/now").status_code == 303, "a copied cookie must not come back"
 
 
@@ -199,16 +209,22 @@ def test_sessions_end_when_idle_and_when_too_old(engine: Engine, people: People)
         for hours in range(1, 12):
             at = start + timedelta(minutes=55 * hours)
             assert console_auth.resume(session=session, token=token, policy=policy, now=at)
-        assert console_auth.resume(
-            session=session, token=token, policy=policy, now=start + timedelta(hours=12)
-        ) is None
+        assert (
+            console_auth.resume(
+                session=session, token=token, policy=policy, now=start + timedelta(hours=12)
+            )
+            is None
+        )
         idle = console_auth.sign_in(
             session=session, name="Dana", password=PASSWORD, policy=policy, now=start
         ).token
         assert idle is not None
-        assert console_auth.resume(
-            session=session, token=idle, policy=policy, now=start + timedelta(minutes=61)
-        ) is None
+        assert (
+            console_auth.resume(
+                session=session, token=idle, policy=policy, now=start + timedelta(minutes=61)
+            )
+            is None
+        )
 
 
 @pytest.mark.parametrize(
@@ -265,7 +281,9 @@ def test_csrf_a_forged_form_is_refused_and_changes_nothing(
     after = everything(engine)
     assert after == before
     # The same form from the console itself goes through.
-    good = browser.post("/console/roster/volunteers", {k: v for k, v in form.items() if k != "csrf"})
+    good = browser.post(
+        "/console/roster/volunteers", {k: v for k, v in form.items() if k != "csrf"}
+    )
     assert good.status_code == 303
 
 
