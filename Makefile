@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALES := locales
-PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/hotline.po)
+# Callers' catalogs (hotline.po, every language) and the console's (console.po).
+PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel -q compile -i $< -o $@ -D hotline
+	$(BIN)/pybabel -q compile -i $< -o $@ -D $(basename $(notdir $<))
 
 check: lint typecheck imports migrations catalogs-check
 

@@ -87,7 +87,7 @@ def _preferred(header: str) -> list[str]:
         primary = tag.strip().split("-")[0].lower()
         if primary and primary != "*" and weight > 0:
             ranked.append((-weight, index, primary))
-    return [tag for _, _, tag in sorted(ranked)]
+    return list(dict.fromkeys(tag for _, _, tag in sorted(ranked)))
 
 
 def load(locales_dir: Path) -> ConsoleWords:
