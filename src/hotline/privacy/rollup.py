@@ -4,7 +4,8 @@ The purge deletes call events, texts received and dispositions when their time i
 Just before it does, in the same transaction, it adds what those rows count to
 `indicator_rollup`; rows still present are counted live. So rollup plus live is always
 the month's total, each row counted once, and nothing but a count per month survives.
-Months are UTC calendar months.
+Months are UTC calendar months. A text is counted under the language its sender chose,
+as the hotline remembers it when the text is counted (folded, or read live).
 """
 
 from __future__ import annotations
