@@ -309,9 +309,12 @@ def indicators_page(
         shown=indicators.shown,
         change=indicators.change,
         charts=[
-            chart("calls", t.plain("Calls")),
-            chart("urgent", t.plain("Urgent calls")),
-            chart("answer_median", t.plain("Seconds to answer, median")),
+            (title, chart(metric, title))
+            for metric, title in (
+                ("calls", t.plain("Calls")),
+                ("urgent", t.plain("Urgent calls")),
+                ("answer_median", t.plain("Seconds to answer, median")),
+            )
         ],
     )
 

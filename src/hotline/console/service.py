@@ -74,8 +74,9 @@ def _uncovered(
     return gaps
 
 
-def _clock(moment: datetime, zone: ZoneInfo, day_end: datetime) -> str:
-    return "24:00" if moment >= day_end else f"{moment.astimezone(zone):%H:%M}"
+def _clock(moment: datetime, zone: ZoneInfo, day_end: datetime | None) -> str:
+    # In a day's cell, the end of the day reads 24:00 rather than the next day's 00:00.
+    return "24:00" if day_end and moment >= day_end else f"{moment.astimezone(zone):%H:%M}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,12 @@ class Stretch:
 
 
 def _pieces(
-    spans: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime, zone: ZoneInfo
+    spans: Iterable[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    *,
+    day: bool = True,
 ) -> list[Stretch]:
     length = (end - start).total_seconds()
     found = []
@@ -99,8 +105,8 @@ def _pieces(
             continue
         found.append(
             Stretch(
-                _clock(a, zone, end),
-                _clock(b, zone, end),
+                _clock(a, zone, end if day else None),
+                _clock(b, zone, end if day else None),
                 (a - start).total_seconds() / length,
                 (b - start).total_seconds() / length,
             )
@@ -127,7 +133,7 @@ def now_by_language(
         LanguageNow(
             code,
             [person.name for person in snapshot.on_call(now, code)],
-            _pieces(gaps[code], now, end, snapshot.timezone),
+            _pieces(gaps[code], now, end, snapshot.timezone, day=False),
         )
         for code in languages
     ]
@@ -140,7 +146,7 @@ def next_stretches(
     end = now + timedelta(hours=hours)
     found = intervals(snapshot.shifts, snapshot.covers, snapshot.timezone, now, end)
     mine = [(i.start, i.end) for i in found if i.volunteer_id == volunteer_id]
-    return _pieces(sorted(mine), now, end, snapshot.timezone)
+    return _pieces(sorted(mine), now, end, snapshot.timezone, day=False)
 
 
 @dataclass(frozen=True, slots=True)
