@@ -46,7 +46,7 @@ catalogs-check: $(STAMP) $(MO) ## the template matches the source; every catalog
 
 pytest: $(STAMP) $(MO)
 	HOTLINE_TEST_POSTGRES_URL="$${HOTLINE_TEST_POSTGRES_URL:-$$(scripts/postgres-for-tests)}" \
-		$(BIN)/pytest -n 2 --dist loadgroup -q
+		$(BIN)/pytest -n 2 --dist loadfile -q
 
 # The browser tests (Debian's Chromium, driven by Playwright) write the console's
 # screenshots to docs/console/ instead of a temporary folder.

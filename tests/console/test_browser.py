@@ -6,8 +6,9 @@ and disappear when it is answered; note it; open Indicators and download the CSV
 check every page with axe-core (no serious or critical violation). Screenshots go to
 docs/console/ when HOTLINE_SCREENSHOTS=1 (`make screenshots`), elsewhere to a temp dir.
 
-All of it runs on one xdist worker (the group "browser"), one server and one browser,
-every wait bounded by Playwright's timeouts.
+The tests follow one another (a volunteer added, then a call placed, then noted), on one
+server and one browser: `make test` runs pytest with `--dist loadfile`, which keeps a
+file's tests on one worker. Every wait is bounded by Playwright's timeouts.
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ from hotline.roster.schemas import ShiftCreate, VolunteerCreate
 from hotline.simulator.call import DialAnswer
 from hotline.telephony.fake import FakeGateway
 from tests.support import PUBLIC_URL, TOKEN, place_call, served
-
-pytestmark = pytest.mark.xdist_group("browser")
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from hotline import db
 from hotline.dispositions import service as dispositions
-from hotline.models import CallRecord, Disposition, SmsCase
+from hotline.models import Callback, CallRecord, Disposition, SmsCase
 from hotline.simulator.call import DialAnswer
 from tests.support import HOTLINE, signed_post
 from tests.voice.test_urgent import ACCEPT, ANA, WEI, Hotline, hotline
@@ -81,3 +81,25 @@ def test_kinds_outside_the_list_are_refused(engine: Engine) -> None:
                 session=session, subject="call", subject_id=record.id, kind="x", volunteer_id=None,
                 user=None,
             )  # fmt: skip
+
+
+def test_a_call_called_back_is_known_by_the_callbacks_code_and_its_own(
+    hotline: Hotline, engine: Engine
+) -> None:
+    ana = hotline.volunteer("Ana", ANA, "en")
+    now = datetime.now(UTC)
+    with db.transaction(engine) as session:
+        record = CallRecord(call_ref="called-back", started_at=now, urgent_at=now)
+        session.add(record)
+        session.add(
+            Callback(
+                code="123456", call_ref="called-back", sender=HOTLINE, language="en",
+                status="done", claimed_by=ana, next_alert_at=now, expires_at=now,
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    assert "noted, 123456 was about RIGHTS" in text(hotline, ANA, "NOTE 123456 RIGHTS", 11)
+    own = dispositions.call_code("called-back")
+    assert f"noted, {own} was about OTHER" in text(hotline, ANA, f"NOTE {own} OTHER", 12)
+    [noted] = notes(engine)
+    assert (noted.call_record_id, noted.kind) == (record.id, "other")

@@ -83,7 +83,10 @@ def taken_by(*, session: Session, volunteer_id: int, since: datetime) -> list[Ta
         .where(Callback.claimed_by == volunteer_id)
         .where(col(Callback.created_at) >= since)
     ).all()
-    found += [Taken("call", r.id or 0, c.code, aware(c.created_at)) for c, r in claimed]
+    # A call whose callback they claimed: known by the callback's code, or the call's.
+    for c, r in claimed:
+        found.append(Taken("call", r.id or 0, c.code, aware(c.created_at)))
+        found.append(Taken("call", r.id or 0, call_code(r.call_ref), aware(c.created_at)))
     cases = session.exec(
         select(SmsCase)
         .where(SmsCase.volunteer_id == volunteer_id)
