@@ -103,7 +103,6 @@ def _roster(
     found = console_service.roster_week(
         session, zone=runtime.settings.zone, languages=list(runtime.catalogs.languages), query=query
     )
-    everyone = roster.list_volunteers(session=session) if viewer.coordinator else []
     return web.render(
         request,
         "roster.html",
@@ -111,7 +110,6 @@ def _roster(
         status_code=status_code,
         week=found,
         query=query,
-        volunteers=everyone,
         enabled=list(runtime.catalogs.languages),
         report=report,
         today=datetime.now(UTC).astimezone(runtime.settings.zone).date(),

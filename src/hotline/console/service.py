@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as rows_of
+from sqlmodel import Session, col
 
 from hotline.db import aware
 from hotline.errors import HotlineError
@@ -161,7 +162,7 @@ class Chip:
 
 @dataclass
 class VolunteerWeek:
-    volunteer: Volunteer
+    volunteer: Member
     days: list[list[Chip]] = field(default_factory=list)
 
 
@@ -181,32 +182,65 @@ class Week:
 def _specs(
     session: Session, start: datetime, end: datetime
 ) -> tuple[list[ShiftSpec], list[CoverSpec]]:
+    # Plain rows, not ORM objects: a week of a large roster is thousands of shifts.
+    shift_rows = session.execute(
+        rows_of(
+            col(Shift.id), col(Shift.volunteer_id), col(Shift.starts_at), col(Shift.ends_at),
+            col(Shift.weekly), col(Shift.repeat_until),
+        ).where(col(Shift.starts_at) < end)
+    ).all()  # fmt: skip
     shifts = [
         ShiftSpec(
-            id=s.id or 0,
-            volunteer_id=s.volunteer_id,
-            starts_at=aware(s.starts_at),
-            ends_at=aware(s.ends_at),
-            weekly=s.weekly,
-            repeat_until=aware(s.repeat_until) if s.repeat_until else None,
+            id=row.id or 0,
+            volunteer_id=row.volunteer_id,
+            starts_at=aware(row.starts_at),
+            ends_at=aware(row.ends_at),
+            weekly=row.weekly,
+            repeat_until=aware(row.repeat_until) if row.repeat_until else None,
         )
-        for s in session.exec(select(Shift).where(col(Shift.starts_at) < end)).all()
+        for row in shift_rows
     ]
+    cover_rows = session.execute(
+        rows_of(
+            col(ShiftOverride.id), col(ShiftOverride.shift_id), col(ShiftOverride.volunteer_id),
+            col(ShiftOverride.starts_at), col(ShiftOverride.ends_at),
+        )
+        .where(col(ShiftOverride.starts_at) < end)
+        .where(col(ShiftOverride.ends_at) > start)
+    ).all()  # fmt: skip
     covers = [
         CoverSpec(
-            id=c.id or 0,
-            shift_id=c.shift_id,
-            volunteer_id=c.volunteer_id,
-            starts_at=aware(c.starts_at),
-            ends_at=aware(c.ends_at),
+            id=row.id or 0,
+            shift_id=row.shift_id,
+            volunteer_id=row.volunteer_id,
+            starts_at=aware(row.starts_at),
+            ends_at=aware(row.ends_at),
         )
-        for c in session.exec(
-            select(ShiftOverride)
-            .where(col(ShiftOverride.starts_at) < end)
-            .where(col(ShiftOverride.ends_at) > start)
-        ).all()
+        for row in cover_rows
     ]
     return shifts, covers
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What the Roster page shows of a volunteer: never their number, not even sealed."""
+
+    id: int
+    name: str
+    languages: str
+    role: str
+    active: bool
+    availability: str
+
+
+def _members(session: Session) -> list[Member]:
+    rows = session.execute(
+        rows_of(
+            col(Volunteer.id), col(Volunteer.name), col(Volunteer.languages),
+            col(Volunteer.role), col(Volunteer.active), col(Volunteer.availability),
+        ).order_by(col(Volunteer.name), col(Volunteer.id))
+    ).all()  # fmt: skip
+    return [Member(r.id or 0, r.name, r.languages, r.role, r.active, r.availability) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,9 +262,7 @@ def roster_week(
     days = [query.week + timedelta(days=n) for n in range(7)]
     bounds = [datetime.combine(day, time(0), tzinfo=zone) for day in [*days, days[-1] + DAY]]
     start, end = bounds[0], bounds[-1]
-    volunteers = list(
-        session.exec(select(Volunteer).order_by(col(Volunteer.name), col(Volunteer.id)))
-    )
+    volunteers = _members(session)
     shifts, covers = _specs(session, start, end)
     found = intervals(shifts, covers, zone, start, end)
     by_language = []
@@ -248,11 +280,14 @@ def roster_week(
     page = min(max(query.page, 1), pages)
     shown = chosen[(page - 1) * PER_PAGE : page * PER_PAGE]
     owner = {s.id: s.volunteer_id for s in shifts}
-    rows = [_row(v, found, owner, bounds, zone) for v in shown]
+    held: dict[int, list[Interval]] = {}
+    for interval in found:
+        held.setdefault(interval.volunteer_id, []).append(interval)
+    rows = [_row(v, held.get(v.id, []), owner, bounds, zone) for v in shown]
     return Week(query.week, days, by_language, rows, len(chosen), page, pages)
 
 
-def _wanted(volunteer: Volunteer, query: WeekQuery) -> bool:
+def _wanted(volunteer: Member, query: WeekQuery) -> bool:
     if query.volunteer_id is not None:
         return volunteer.id == query.volunteer_id
     if query.language and query.language not in volunteer.languages.split(","):
@@ -261,7 +296,7 @@ def _wanted(volunteer: Volunteer, query: WeekQuery) -> bool:
 
 
 def _row(
-    volunteer: Volunteer,
+    volunteer: Member,
     found: Sequence[Interval],
     owner: dict[int, int],
     bounds: Sequence[datetime],
@@ -269,8 +304,6 @@ def _row(
 ) -> VolunteerWeek:
     row = VolunteerWeek(volunteer, [[] for _ in range(7)])
     for interval in found:
-        if interval.volunteer_id != volunteer.id:
-            continue
         for n in range(7):
             for piece in _pieces([(interval.start, interval.end)], bounds[n], bounds[n + 1], zone):
                 cover = owner.get(interval.shift_id) != volunteer.id
