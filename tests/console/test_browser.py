@@ -71,12 +71,17 @@ def _volunteer(session: object, runtime: Runtime, name: str, number: str, codes:
         user=None,
     )
     assert volunteer.id is not None
-    now = datetime.now(UTC)
+    # On call all week: one weekly shift of seven days from this morning's midnight.
+    midnight = datetime.combine(
+        datetime.now(UTC).astimezone(runtime.settings.zone).date(),
+        datetime.min.time(),
+        tzinfo=runtime.settings.zone,
+    )
     roster.create_shift(
         session=session,  # type: ignore[arg-type]
         shift_in=ShiftCreate(
-            volunteer_id=volunteer.id, weekly=True, starts_at=now - timedelta(days=3),
-            ends_at=now + timedelta(days=4) - timedelta(minutes=1),
+            volunteer_id=volunteer.id, weekly=True, starts_at=midnight,
+            ends_at=midnight + timedelta(days=7),
         ),
         user=None,
     )  # fmt: skip
