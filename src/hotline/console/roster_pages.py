@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from hotline.auth import service as auth_service
 from hotline.console import service as console_service
 from hotline.console import web
 from hotline.console.service import BadInput, WeekQuery
+from hotline.console.web import form_model, refresh_roster, see_other
 from hotline.deps import Runtime, RuntimeDep, SessionDep
-from hotline.models import Shift, Volunteer
+from hotline.models import Volunteer
 from hotline.roster import importer
 from hotline.roster import service as roster
 from hotline.roster.schemas import (
     AvailabilityUpdate,
-    OverrideCreate,
-    ShiftCreate,
     VolunteerCreate,
     VolunteerUpdate,
 )
@@ -35,23 +34,6 @@ router = APIRouter(prefix="/roster")
 M = TypeVar("M", bound=BaseModel)
 MAX_CSV_BYTES = 1_000_000
 Text = Annotated[str, Form(max_length=200)]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303, headers=web.HEADERS)
-
-
-def _schema(model: type[M], **data: Any) -> M:
-    """`model` from form data; BadInput naming the fields (never their values) otherwise."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        fields = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
-        raise BadInput(f"check these fields: {', '.join(fields) or 'the form'}") from None
-
-
-def _refresh(runtime: Runtime, background: BackgroundTasks) -> None:
-    background.add_task(runtime.roster.refresh)
 
 
 def _week(value: str | None, runtime: Runtime) -> date:
@@ -134,13 +116,13 @@ def add_volunteer(
         vault=runtime.vault,
         country=runtime.settings.country,
         enabled=runtime.catalogs.languages,
-        volunteer_in=_schema(
+        volunteer_in=form_model(
             VolunteerCreate, name=name, phone=phone, languages=languages or [], role=role
         ),
         user=viewer.user,
     )
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/volunteers/{volunteer.id}")
+    refresh_roster(runtime, background)
+    return see_other(f"/console/roster/volunteers/{volunteer.id}")
 
 
 def _own_volunteer(session: SessionDep, viewer: web.Viewer, volunteer_id: int) -> Volunteer:
@@ -194,7 +176,7 @@ def change_volunteer(
         country=runtime.settings.country,
         enabled=runtime.catalogs.languages,
         volunteer=volunteer,
-        volunteer_in=_schema(
+        volunteer_in=form_model(
             VolunteerUpdate,
             name=name,
             languages=languages or [],
@@ -204,8 +186,8 @@ def change_volunteer(
         ),
         user=viewer.user,
     )
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/volunteers/{volunteer_id}")
+    refresh_roster(runtime, background)
+    return see_other(f"/console/roster/volunteers/{volunteer_id}")
 
 
 @router.post("/volunteers/{volunteer_id}/delete")
@@ -220,8 +202,8 @@ def remove_volunteer(
     viewer.require_coordinator()
     volunteer = roster.get_volunteer(session=session, volunteer_id=volunteer_id)
     roster.delete_volunteer(session=session, volunteer=volunteer, user=viewer.user)
-    _refresh(runtime, background)
-    return _see_other("/console/roster")
+    refresh_roster(runtime, background)
+    return see_other("/console/roster")
 
 
 @router.post("/volunteers/{volunteer_id}/availability")
@@ -236,7 +218,7 @@ def set_availability(
 ) -> Response:
     """On call, off, or a break: the volunteer themself, or a coordinator."""
     volunteer = _own_volunteer(session, viewer, volunteer_id)
-    change = _schema(
+    change = form_model(
         AvailabilityUpdate,
         status=status,
         minutes=int(minutes) if status == "break" and minutes.strip().isdigit() else None,
@@ -244,140 +226,8 @@ def set_availability(
     roster.set_availability(
         session=session, volunteer=volunteer, availability_in=change, user=viewer.user
     )
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/volunteers/{volunteer_id}")
-
-
-@router.post("/shifts")
-def add_shift(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    viewer: web.Posted,
-    background: BackgroundTasks,
-    volunteer_id: Annotated[int, Form(ge=1, lt=2**31)],
-    day: Text = "",
-    start: Text = "",
-    end: Text = "",
-    weekly: Text = "",
-    back: Annotated[str, Form(max_length=400)] = "",
-) -> Response:
-    """A shift from `start` to `end` on `day` (overnight if the end is earlier), weekly or once."""
-    auth_service.require_volunteer_access(user=viewer.user, volunteer_id=volunteer_id)
-    begins, ends = console_service.stretch(day, start, end, runtime.settings.zone)
-    shift_in = _schema(
-        ShiftCreate,
-        volunteer_id=volunteer_id,
-        weekly=weekly == "on",
-        starts_at=begins,
-        ends_at=ends,
-    )
-    roster.create_shift(session=session, shift_in=shift_in, user=viewer.user)
-    _refresh(runtime, background)
-    return _see_other(web.safe_next(back or f"/console/roster/volunteers/{volunteer_id}"))
-
-
-def _own_shift(session: SessionDep, viewer: web.Viewer, shift_id: int) -> Shift:
-    shift = roster.get_shift(session=session, shift_id=shift_id)
-    auth_service.require_volunteer_access(user=viewer.user, volunteer_id=shift.volunteer_id)
-    return shift
-
-
-@router.get("/shifts/{shift_id}")
-def shift_page(
-    request: Request, session: SessionDep, runtime: RuntimeDep, viewer: web.Seen, shift_id: int
-) -> Response:
-    """One shift: move it, remove it, and (a coordinator) have someone cover it."""
-    shift = _own_shift(session, viewer, shift_id)
-    covers = roster.list_overrides(session=session, shift_id=shift_id)
-    volunteers = roster.list_volunteers(session=session) if viewer.coordinator else []
-    owner = roster.get_volunteer(session=session, volunteer_id=shift.volunteer_id)
-    return web.render(
-        request,
-        "shift.html",
-        viewer=viewer,
-        shift=shift,
-        owner=owner,
-        covers=covers,
-        volunteers=volunteers,
-        names={v.id: v.name for v in volunteers},
-    )
-
-
-@router.post("/shifts/{shift_id}/move")
-def move_shift(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    viewer: web.Posted,
-    background: BackgroundTasks,
-    shift_id: int,
-    day: Text = "",
-    start: Text = "",
-    end: Text = "",
-) -> Response:
-    """Move a shift to another day or time."""
-    shift = _own_shift(session, viewer, shift_id)
-    begins, ends = console_service.stretch(day, start, end, runtime.settings.zone)
-    roster.move_shift(
-        session=session, shift=shift, starts_at=begins, ends_at=ends, user=viewer.user
-    )
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/shifts/{shift_id}")
-
-
-@router.post("/shifts/{shift_id}/delete")
-def remove_shift(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    viewer: web.Posted,
-    background: BackgroundTasks,
-    shift_id: int,
-) -> Response:
-    """Remove a shift and its covers."""
-    shift = _own_shift(session, viewer, shift_id)
-    volunteer_id = shift.volunteer_id
-    roster.delete_shift(session=session, shift=shift, user=viewer.user)
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/volunteers/{volunteer_id}")
-
-
-@router.post("/shifts/{shift_id}/covers")
-def add_cover(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    viewer: web.Posted,
-    background: BackgroundTasks,
-    shift_id: int,
-    volunteer_id: Annotated[int, Form(ge=1, lt=2**31)],
-    day: Text = "",
-    start: Text = "",
-    end: Text = "",
-) -> Response:
-    """Have another volunteer cover part of a shift (a coordinator only)."""
-    viewer.require_coordinator()
-    begins, ends = console_service.stretch(day, start, end, runtime.settings.zone)
-    override_in = _schema(
-        OverrideCreate, shift_id=shift_id, volunteer_id=volunteer_id, starts_at=begins, ends_at=ends
-    )
-    roster.create_override(session=session, override_in=override_in, user=viewer.user)
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/shifts/{shift_id}")
-
-
-@router.post("/covers/{override_id}/delete")
-def remove_cover(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    viewer: web.Posted,
-    background: BackgroundTasks,
-    override_id: int,
-) -> Response:
-    """Remove a cover (a coordinator only)."""
-    viewer.require_coordinator()
-    override = roster.get_override(session=session, override_id=override_id)
-    shift_id = override.shift_id
-    roster.delete_override(session=session, override=override, user=viewer.user)
-    _refresh(runtime, background)
-    return _see_other(f"/console/roster/shifts/{shift_id}")
+    refresh_roster(runtime, background)
+    return see_other(f"/console/roster/volunteers/{volunteer_id}")
 
 
 @router.post("/import")
@@ -408,7 +258,7 @@ async def import_roster(
         user=viewer.user,
     )
     if report.ok:
-        _refresh(runtime, background)
+        refresh_roster(runtime, background)
     return _roster(
         request, session, runtime, viewer, report=report, status_code=200 if report.ok else 422
     )

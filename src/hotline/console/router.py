@@ -22,123 +22,23 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotline.auth import console as console_auth
-from hotline.console import charts, indicators, queries, roster_pages, web
+from hotline.console import account_pages, queries, report_pages, roster_pages, shift_pages, web
 from hotline.console import service as console_service
+from hotline.console.web import see_other
 from hotline.console.words import _l
 from hotline.console.words import load as load_words
 from hotline.deps import RuntimeDep, SessionDep, runtime_of
 from hotline.dispositions import service as dispositions
 from hotline.errors import Forbidden, HotlineError
-from hotline.i18n import audio
-from hotline.i18n import tools as i18n_tools
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-router.include_router(roster_pages.router)
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303, headers=web.HEADERS)
+for pages in (account_pages, roster_pages, shift_pages, report_pages):
+    router.include_router(pages.router)
 
 
 @router.get("")
 def console_root() -> RedirectResponse:
-    return _see_other("/console/now")
-
-
-@router.get("/login")
-def login_page(
-    request: Request, found: web.MaybeViewer, next: Annotated[str | None, Query()] = None
-) -> Response:
-    """The sign-in form: name, password and the form's CSRF token."""
-    if found is not None:
-        return _see_other(web.safe_next(next))
-    return _login_form(request, next=next)
-
-
-def _login_form(
-    request: Request, *, next: str | None, error: str | None = None, status_code: int = 200
-) -> Response:
-    console = web.console_of(request)
-    value, new = web.login_token(request)
-    response = web.render(
-        request,
-        "login.html",
-        viewer=None,
-        status_code=status_code,
-        csrf=console_auth.csrf_token(console.secret, value, login=True),
-        next=web.safe_next(next),
-        error=error,
-    )
-    if new:
-        web.set_cookie(response, request, web.LOGIN_COOKIE, value, max_age=3600)
-    return response
-
-
-@router.post("/login")
-def sign_in(
-    request: Request,
-    session: SessionDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=400)] = "",
-) -> Response:
-    """Sign in: a new session, then the Now page (or the console page asked for)."""
-    console = web.console_of(request)
-    login_value = request.cookies.get(web.LOGIN_COOKIE, "")
-    if (
-        not login_value
-        or not web.same_origin(request)
-        or not console_auth.csrf_ok(console.secret, login_value, csrf, login=True)
-    ):
-        raise Forbidden("this form did not come from the console")
-    address = request.client.host if request.client else "unknown"
-    t = web.words_for(request, None)
-    if console.limiter.blocked(address):
-        error = t("Too many failed sign-ins from here. Wait a few minutes and try again.")
-        return _login_form(request, next=next, error=error, status_code=429)
-    result = console_auth.sign_in(
-        session=session, name=name, password=password, policy=console.policy
-    )
-    if result.token is None:
-        console.limiter.failed(address)
-        error = t("That name and password did not work, or the account is locked for a while.")
-        return _login_form(request, next=next, error=error, status_code=401)
-    old = request.cookies.get(web.SESSION_COOKIE)
-    if old:
-        console_auth.sign_out(session=session, token=old)
-    response = _see_other(web.safe_next(next))
-    max_age = int(console.policy.session.total_seconds())
-    web.set_cookie(response, request, web.SESSION_COOKIE, result.token, max_age=max_age)
-    web.forget_cookie(response, request, web.LOGIN_COOKIE)
-    return response
-
-
-@router.post("/logout")
-def sign_out(request: Request, session: SessionDep, viewer: web.Posted) -> Response:
-    """End this session."""
-    console_auth.sign_out(session=session, token=viewer.token)
-    response = _see_other("/console/login")
-    web.forget_cookie(response, request, web.SESSION_COOKIE)
-    return response
-
-
-@router.post("/language")
-def choose_language(
-    request: Request,
-    session: SessionDep,
-    viewer: web.Posted,
-    language: Annotated[str, Form(max_length=16)] = "",
-    back: Annotated[str, Form(max_length=400)] = "",
-) -> Response:
-    """Keep the user's choice of console language."""
-    console = web.console_of(request)
-    if language not in console.words.languages:
-        raise console_service.BadInput("language is not one the console speaks")
-    viewer.user.console_language = language
-    session.add(viewer.user)
-    return _see_other(web.safe_next(back))
+    return see_other("/console/now")
 
 
 def _now_context(request: Request, session: SessionDep, viewer: web.Viewer) -> dict[str, Any]:
@@ -263,89 +163,7 @@ def note_call(
         subject_id=subject_id,
         kind=kind,
     )
-    return _see_other(web.safe_next(back or "/console/calls"))
-
-
-def _indicator_lines(session: SessionDep, runtime: RuntimeDep) -> list[indicators.Line]:
-    return indicators.lines(session, languages=list(runtime.catalogs.languages))
-
-
-@router.get("/indicators")
-def indicators_page(
-    request: Request,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    viewer: web.Seen,
-    month: Annotated[str | None, Query(max_length=7)] = None,
-) -> Response:
-    """Per month: calls, texts, urgent calls and their waits, callbacks, dispositions."""
-    viewer.require_coordinator()
-    months = indicators.months_back(datetime.now(UTC), 12)
-    chosen = month if month in months[1:] else months[-1]
-    previous = months[months.index(chosen) - 1]
-    found = _indicator_lines(session, runtime)
-    answered = indicators.answered_of(found)
-    six = months[-6:]
-
-    def chart(metric: str, title: str) -> Any:
-        line = next(item for item in found if item.metric == metric and not item.key)
-        columns = []
-        for m in six:
-            value = indicators.shown(line, m, answered)
-            number = None if value == indicators.HIDDEN else float(value)
-            columns.append(charts.Column(m[2:], number, value))
-        return charts.bar_chart(columns, title=title)
-
-    t = viewer.t
-    return web.render(
-        request,
-        "indicators.html",
-        viewer=viewer,
-        months=months,
-        month=chosen,
-        previous=previous,
-        lines=found,
-        answered=answered,
-        shown=indicators.shown,
-        change=indicators.change,
-        charts=[
-            (title, chart(metric, title))
-            for metric, title in (
-                ("calls", t.plain("Calls")),
-                ("urgent", t.plain("Urgent calls")),
-                ("answer_median", t.plain("Seconds to answer, median")),
-            )
-        ],
-    )
-
-
-@router.get("/indicators.csv")
-def indicators_csv(session: SessionDep, runtime: RuntimeDep, viewer: web.Seen) -> Response:
-    """The Indicators table for the last twelve months, as CSV."""
-    viewer.require_coordinator()
-    months = indicators.months_back(datetime.now(UTC), 12)
-    body = indicators.to_csv(_indicator_lines(session, runtime), months)
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            **web.HEADERS,
-            "Content-Disposition": 'attachment; filename="indicators.csv"',
-        },
-    )
-
-
-@router.get("/languages")
-def languages_page(request: Request, runtime: RuntimeDep, viewer: web.Seen) -> Response:
-    """Each catalog: how complete, whether a lawyer reviewed it, recordings still missing."""
-    viewer.require_coordinator()
-    settings = runtime.settings
-    recordings = audio.scan(settings.audio_dir, base_url=settings.recordings_url)
-    reports = [
-        (language, i18n_tools.check_catalog(settings.locales_dir, language, recordings=recordings))
-        for language in runtime.catalogs.languages.values()
-    ]
-    return web.render(request, "languages.html", viewer=viewer, reports=reports)
+    return see_other(web.safe_next(back or "/console/calls"))
 
 
 def install(app: FastAPI) -> None:
@@ -382,9 +200,9 @@ def _for_console(handler: Any) -> Any:
 
 async def _to_sign_in(request: Request, _error: Exception) -> Response:
     if request.method != "GET":
-        return _see_other("/console/login")
+        return see_other("/console/login")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return _see_other(f"/console/login?next={quote(web.safe_next(target))}")
+    return see_other(f"/console/login?next={quote(web.safe_next(target))}")
 
 
 ERRORS = {

@@ -9,16 +9,18 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import BackgroundTasks, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, ValidationError
 
 from hotline.auth import console as console_auth
 from hotline.auth import service as auth_service
 from hotline.console import formats
+from hotline.console.service import BadInput
 from hotline.console.words import ENDONYMS, ConsoleWords, Words
 from hotline.deps import Runtime, SessionDep, runtime_of
 from hotline.errors import Forbidden
@@ -267,3 +269,25 @@ def safe_next(value: str | None) -> str:
     if ".." in parts.path or value.startswith("/console/login"):
         return default
     return value
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a form: the page to show next (303, so the browser GETs it)."""
+    return RedirectResponse(url, status_code=303, headers=HEADERS)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def form_model(model: type[M], **data: Any) -> M:
+    """`model` from form data; BadInput naming the fields (never their values) otherwise."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
+        raise BadInput(f"check these fields: {', '.join(fields) or 'the form'}") from None
+
+
+def refresh_roster(runtime: Runtime, background: BackgroundTasks) -> None:
+    """Refresh routing's roster snapshot once the change is committed."""
+    background.add_task(runtime.roster.refresh)
