@@ -142,7 +142,10 @@ def serve(
             "Place a test call from another terminal:\n"
             "  .venv/bin/hotline simulate call            (you press the keys)\n"
             "  .venv/bin/hotline simulate call --press 2 1 0   (keys given in advance)\n"
-            "  .venv/bin/hotline simulate messages          (texts the hotline sent)",
+            "  .venv/bin/hotline simulate messages          (texts the hotline sent)\n"
+            f"The console is at {settings.public_url}/console/login; give yourself an account\n"
+            "with: .venv/bin/hotline users create --name NAME --role coordinator "
+            "--password-file FILE",
             err=True,
         )
     # What start-up built lives as long as the process: keeping it out of the
