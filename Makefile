@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALES := locales
-PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/hotline.po)
+# Callers' catalogs (hotline.po, every language) and the console's (console.po).
+PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test check lint typecheck imports migrations catalogs-check pytest bench bench-all clean
+.PHONY: run test check lint typecheck imports migrations catalogs-check pytest screenshots bench bench-all bench-console clean
 
 run: $(STAMP) $(MO) ## set up and run the service on its embedded defaults
 	$(BIN)/hotline serve --demo
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel -q compile -i $< -o $@ -D hotline
+	$(BIN)/pybabel -q compile -i $< -o $@ -D $(basename $(notdir $<))
 
 check: lint typecheck imports migrations catalogs-check
 
@@ -45,7 +46,12 @@ catalogs-check: $(STAMP) $(MO) ## the template matches the source; every catalog
 
 pytest: $(STAMP) $(MO)
 	HOTLINE_TEST_POSTGRES_URL="$${HOTLINE_TEST_POSTGRES_URL:-$$(scripts/postgres-for-tests)}" \
-		$(BIN)/pytest -n 2 -q
+		$(BIN)/pytest -n 2 --dist loadfile -q
+
+# The browser tests (Debian's Chromium, driven by Playwright) write the console's
+# screenshots to docs/console/ instead of a temporary folder.
+screenshots: $(STAMP) $(MO)
+	HOTLINE_SCREENSHOTS=1 $(BIN)/pytest -q -p xdist -n 0 tests/console/test_browser.py
 
 bench: $(STAMP) $(MO) ## the voice webhook under load against a baseline (needs wrk)
 	$(BIN)/python bench/voice_webhook.py
@@ -55,6 +61,10 @@ bench-all: bench ## every benchmark (needs wrk, espeak-ng, sox)
 	$(BIN)/python bench/outbox_drain.py
 	$(BIN)/python bench/urgent_path.py
 	$(BIN)/python bench/oncall_lookup.py
+	$(BIN)/python bench/console_pages.py
+
+bench-console: $(STAMP) $(MO) ## the console's pages against the API's JSON for the same roster
+	$(BIN)/python bench/console_pages.py
 
 clean:
 	rm -rf $(VENV) var $(MO)

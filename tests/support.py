@@ -72,14 +72,17 @@ def says(element: ET.Element) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def served(app: ASGIApp) -> Iterator[str]:
-    """`app` served by uvicorn on a free loopback port, for clients that need a socket."""
+def served(app: ASGIApp, *, lifespan: str = "off") -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port, for clients that need a socket.
+
+    With lifespan "on", the app's background work (the recorder, roster refreshes) runs.
+    """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     # Listening before uvicorn starts: early connections wait in the backlog.
     listener.listen()
     port = listener.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
+    config = uvicorn.Config(app, lifespan=lifespan, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

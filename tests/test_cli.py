@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import Result
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from hotline import db
+from hotline.auth import console as console_auth
 from hotline.cli import app
+from hotline.models import User
 
 
 def test_purge_and_coverage_run_on_a_data_folder_never_served(tmp_path: Path) -> None:
@@ -22,14 +27,17 @@ def test_purge_and_coverage_run_on_a_data_folder_never_served(tmp_path: Path) ->
     assert (tmp_path / "hotline.db").exists()
 
 
+def _create(env: dict[str, str], tmp_path: Path, *extra: str) -> Result:
+    secret = tmp_path / "password"
+    secret.write_text("a long enough password\n")
+    args = ["users", "create", "--name", "Dana", "--role", "coordinator"]
+    return CliRunner().invoke(app, [*args, "--password-file", str(secret), *extra], env=env)
+
+
 def test_users_list_deactivate_and_rotate(tmp_path: Path) -> None:
     env = {"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": ""}
     cli = CliRunner()
-    made = cli.invoke(
-        app,
-        ["users", "create", "--name", "Dana", "--role", "coordinator", "--expires-days", "30"],
-        env=env,
-    )
+    made = _create(env, tmp_path, "--expires-days", "30")
     assert made.exit_code == 0, made.output
     token = made.stdout.strip().splitlines()[-1]
     listed = cli.invoke(app, ["users", "list"], env=env)
@@ -47,4 +55,51 @@ def test_users_list_deactivate_and_rotate(tmp_path: Path) -> None:
     assert gone.exit_code == 0, gone.output
     assert "\tdisabled\t" in cli.invoke(app, ["users", "list"], env=env).stdout
     missing = cli.invoke(app, ["users", "rotate", "99"], env=env)
-    assert missing.exit_code != 0
+    assert missing.exit_code == 2
+
+
+def test_users_create_sets_the_console_password_and_prints_the_token_last(
+    tmp_path: Path,
+) -> None:
+    env = {"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": ""}
+    made = _create(env, tmp_path)
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip().splitlines()[-1]
+    assert token.startswith("hl_")
+    assert "a long enough password" not in made.output
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'hotline.db'}")
+    with Session(engine) as session:
+        user = session.exec(select(User)).one()
+        assert user.password_hash is not None
+        assert user.password_hash.startswith("$argon2id$")
+        signed = console_auth.sign_in(
+            session=session, name="Dana", password="a long enough password",
+            policy=console_auth.Policy(),
+        )  # fmt: skip
+        assert signed.token is not None
+
+
+def test_users_create_refuses_a_short_password_and_creates_nobody(tmp_path: Path) -> None:
+    env = {"HOTLINE_DATA_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": ""}
+    secret = tmp_path / "password"
+    secret.write_text("short\n")
+    made = CliRunner().invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--name",
+            "Dana",
+            "--role",
+            "coordinator",
+            "--password-file",
+            str(secret),
+        ],
+        env=env,
+    )
+    assert made.exit_code == 2
+    assert "at least 12 characters" in made.output
+    assert "short" not in made.output.replace("at least", "")
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'hotline.db'}")
+    with Session(engine) as session:
+        assert session.exec(select(User)).first() is None

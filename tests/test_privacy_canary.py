@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
+from hotline import db
 from hotline import logging as hotline_logging
 from hotline.app import create_app, make_dispatcher
+from hotline.auth import console as console_auth
+from hotline.auth import service as auth_service
 from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.models import metadata
@@ -114,3 +118,40 @@ def test_no_table_file_or_log_holds_the_caller_number(
     assert leaks(captured_logs.getvalue().encode()) == []
     out, err = capfd.readouterr()
     assert leaks((out + err).encode()) == []
+
+
+def test_no_console_page_holds_the_caller_number_or_words(
+    settings: Settings, keyring: Keyring, engine: Engine
+) -> None:
+    app = create_app(settings, engine=engine, gateway=FakeGateway(), keyring=keyring)
+    with db.transaction(engine) as session:
+        user, _ = auth_service.create_user(session=session, name="Dana", role="coordinator")
+        console_auth.set_password(session=session, user=user, password="a canary password")
+    with TestClient(app, base_url="https://testserver") as client:
+        place_calls(client)
+        # Urgent help by text: a case opens with the canary's number sealed in it.
+        sms = {"From": CANARY, "To": HOTLINE, "Body": "AYUDA", "MessageSid": "SMcanary" + "9" * 26}
+        assert signed_post(client, "/twilio/sms", sms).status_code == 200
+        runtime: Runtime = app.state.runtime
+        runtime.recorder.flush()
+        page = client.get("/console/login")
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert token is not None
+        signed_in = client.post(
+            "/console/login",
+            data={"name": "Dana", "password": "a canary password", "csrf": token.group(1)},
+        )
+        assert signed_in.status_code == 200
+        pages = [
+            "/console/now", "/console/now/live", "/console/calls", "/console/roster",
+            "/console/indicators", "/console/indicators.csv", "/console/languages",
+        ]  # fmt: skip
+        seen = ""
+        for path in pages:
+            answer = client.get(path)
+            assert answer.status_code == 200, path
+            seen += answer.text
+    # The pages did show the canary's calls and case, without the number.
+    assert "No text case is open." not in seen
+    assert "No urgent call this day." not in seen
+    assert leaks(seen.encode()) == []

@@ -24,6 +24,7 @@ from hotline.callbacks import service as callbacks
 from hotline.callers.service import PreferenceCache, Remember
 from hotline.claims.alerts import Alerts
 from hotline.config import LOCAL_STANDIN_PATH, Settings
+from hotline.console import router as console_router
 from hotline.db import transaction
 from hotline.deps import Runtime
 from hotline.errors import ConfigError, HotlineError, InvalidSignature
@@ -360,6 +361,8 @@ def create_app(
     roster_router.install(app)
     if settings.audio_dir is not None and settings.audio_base_url is None:
         app.router.routes.append(audio_route(runtime.renderer.recordings))
+    # Last: the console's error pages wrap the handlers installed before it.
+    console_router.install(app)
     if settings.is_demo:
         app.mount(
             LOCAL_STANDIN_PATH,

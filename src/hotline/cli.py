@@ -146,7 +146,10 @@ def serve(
             "  .venv/bin/hotline simulate call            (you press the keys)\n"
             "  .venv/bin/hotline simulate call --press 2 1 0   (keys given in advance)\n"
             '  .venv/bin/hotline simulate sms "HELP"       (a text)\n'
-            "  .venv/bin/hotline simulate messages          (texts the hotline sent)",
+            "  .venv/bin/hotline simulate messages          (texts the hotline sent)\n"
+            f"The console is at {settings.public_url}/console/login; give yourself an account\n"
+            "with: .venv/bin/hotline users create --name NAME --role coordinator "
+            "--password-file FILE",
             err=True,
         )
     # What start-up built lives as long as the process: keeping it out of the
@@ -279,10 +282,19 @@ def _forget_key_checks(engine: Engine) -> None:
 
 @users_app.command("create")
 def users_create(
-    name: Annotated[str, typer.Option(help="Who will use the token.")],
+    name: Annotated[str, typer.Option(help="Who will use the token and the console.")],
     role: Annotated[
         str,
         typer.Option(help="coordinator (everything) or volunteer (their own shifts only)."),
+    ],
+    password_file: Annotated[
+        Path,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="A file holding the console password (12 characters or more) on one line.",
+        ),
     ],
     volunteer_id: Annotated[
         int | None, typer.Option(help="The volunteer a volunteer user is.")
@@ -291,10 +303,12 @@ def users_create(
         int | None, typer.Option(help="The token stops working after this many days.")
     ] = None,
 ) -> None:
-    """Add a user of the roster API and print their token, this once."""
+    """Add a user of the console and the roster API; print their API token, this once."""
     from hotline import db
+    from hotline.auth import console as console_auth
     from hotline.auth import service as auth_service
 
+    password = _read_password(password_file)
     with db.transaction(_database(settings_from_environment())) as session:
         user, token = auth_service.create_user(
             session=session,
@@ -303,8 +317,11 @@ def users_create(
             volunteer_id=volunteer_id,
             expires_days=expires_days,
         )
+        console_auth.set_password(session=session, user=user, password=password)
     typer.echo(
-        f"user {user.id} ({user.role}) created; the token is shown only this once:", err=True
+        f"user {user.id} ({user.role}) created; they sign in to the console at /console/login "
+        "with their name and that password. The API token is shown only this once:",
+        err=True,
     )
     typer.echo(token)
 
@@ -359,6 +376,16 @@ def users_rotate(
         )
     typer.echo(f"user {user.id}: new token, shown only this once:", err=True)
     typer.echo(token)
+
+
+def _read_password(path: Path) -> str:
+    """The password in `path`: its first line, without the line ending."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise HotlineError("the password file cannot be read as UTF-8 text") from None
+    lines = text.splitlines()
+    return lines[0] if lines else ""
 
 
 @roster_app.command("import")
@@ -701,20 +728,31 @@ def fallback_twiml(
 @i18n_app.command("extract")
 def i18n_extract(
     output: Annotated[Path | None, typer.Option(help="Write here instead.")] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="hotline (callers' words) or console; both when left out."),
+    ] = None,
 ) -> None:
-    """Regenerate locales/hotline.pot from the source."""
+    """Regenerate locales/hotline.pot and locales/console.pot from the source."""
     from hotline.i18n import tools as i18n_tools
 
-    i18n_tools.extract(settings_from_environment().locales_dir, output)
+    if domain is not None and domain not in i18n_tools.DOMAINS:
+        raise typer.BadParameter(f"choose one of {', '.join(i18n_tools.DOMAINS)}")
+    if output is not None and domain is None:
+        raise typer.BadParameter("--output needs --domain")
+    for chosen in [domain] if domain else i18n_tools.DOMAINS:
+        i18n_tools.extract(settings_from_environment().locales_dir, output, domain=chosen)
 
 
 @i18n_app.command("update")
 def i18n_update() -> None:
-    """Merge the template into every enabled language's catalog."""
+    """Merge the templates into every enabled language's catalog, and the console's."""
     from hotline.i18n import tools as i18n_tools
 
     settings = settings_from_environment()
     i18n_tools.update(settings.locales_dir, settings.languages)
+    console = i18n_tools.console_languages(settings.locales_dir)
+    i18n_tools.update(settings.locales_dir, console, domain=i18n_tools.CONSOLE_DOMAIN)
 
 
 @i18n_app.command("check")
@@ -753,6 +791,14 @@ def i18n_check(
                 typer.echo(f"  text: {what:<40} {chars:>5} chars {encoding} {segments:>2} seg")
         if not report.complete:
             incomplete.append(code)
+    for code in i18n_tools.console_languages(settings.locales_dir):
+        report = i18n_tools.check_console(settings.locales_dir, code)
+        status = "complete" if report.complete else "INCOMPLETE"
+        typer.echo(f"console {code}: {report.translated} translated, {status}")
+        for entry in [*report.untranslated, *report.fuzzy, *report.broken]:
+            typer.echo(f"    {entry}")
+        if not report.complete:
+            incomplete.append(f"console {code}")
     if incomplete:
         typer.echo(f"incomplete: {', '.join(incomplete)}", err=True)
         raise typer.Exit(code=1)
@@ -760,11 +806,13 @@ def i18n_check(
 
 @i18n_app.command("compile")
 def i18n_compile() -> None:
-    """Compile every enabled language's catalog for the service."""
+    """Compile every enabled language's catalog, and the console's, for the service."""
     from hotline.i18n import tools as i18n_tools
 
     settings = settings_from_environment()
     i18n_tools.compile_all(settings.locales_dir, settings.languages)
+    console = i18n_tools.console_languages(settings.locales_dir)
+    i18n_tools.compile_all(settings.locales_dir, console, domain=i18n_tools.CONSOLE_DOMAIN)
 
 
 def expand_press(argv: list[str]) -> list[str]:

@@ -127,6 +127,14 @@ class Settings(BaseSettings):
     dispatch_in_web: bool | None = None
     call_event_retention_days: int = Field(default=90, ge=1)
     purge_interval_minutes: int = Field(default=60, ge=1)
+    # The console: a session ends this long after sign-in, or after this long unused.
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 7)
+    console_idle_minutes: float = Field(default=60.0, gt=0)
+    # Wrong passwords in a row that lock an account, and for how long.
+    console_lockout_failures: int = Field(default=5, ge=1)
+    console_lockout_minutes: float = Field(default=15.0, gt=0)
+    # How often the Now page fetches itself again.
+    console_refresh_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
     # Set by `--demo` only, never by the environment: the stand-in and demo roster.

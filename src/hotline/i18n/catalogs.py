@@ -13,8 +13,10 @@ DOMAIN = "hotline"
 SOURCE_LANGUAGE = "en"
 
 
-def catalog_path(locales_dir: Path, code: str, suffix: str = ".mo") -> Path:
-    return locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+def catalog_path(
+    locales_dir: Path, code: str, suffix: str = ".mo", *, domain: str = DOMAIN
+) -> Path:
+    return locales_dir / code / "LC_MESSAGES" / f"{domain}{suffix}"
 
 
 class Catalogs:

@@ -17,34 +17,51 @@ from hotline.i18n.translator import Msg
 
 TEMPLATE = f"{DOMAIN}.pot"
 KEYWORDS = ["-k", "N_:1c,2"]
+# The console's words: their own domain, from the console's Python and its templates.
+CONSOLE_DOMAIN = "console"
+CONSOLE_SOURCE = PROJECT_ROOT / "src" / "hotline" / "console"
+CONSOLE_KEYWORDS = ["-k", "_", "-k", "_l", "-k", "t", "-k", "plain", "-k", "ngettext:1,2"]
+# Languages the console is translated into: more may be added with `update --console LANG`.
+CONSOLE_LANGUAGES = ("en", "es")
+DOMAINS = (DOMAIN, CONSOLE_DOMAIN)
 
 
 def _babel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
 
 
-def extract(locales_dir: Path, output: Path | None = None) -> Path:
-    """Write the template from every N_() in the source, without locations."""
-    template = output or locales_dir / TEMPLATE
+def extract(locales_dir: Path, output: Path | None = None, *, domain: str = DOMAIN) -> Path:
+    """Write a domain's template from the source, without locations."""
+    template = output or locales_dir / f"{domain}.pot"
+    if domain == CONSOLE_DOMAIN:
+        mapping, keywords, source = "babel-console.cfg", CONSOLE_KEYWORDS, CONSOLE_SOURCE
+    else:
+        mapping, keywords, source = "babel.cfg", KEYWORDS, PROJECT_ROOT / "src"
     _babel(
         "extract",
-        "-F", str(PROJECT_ROOT / "babel.cfg"),
-        "--no-default-keywords", *KEYWORDS,
+        "-F", str(PROJECT_ROOT / mapping),
+        "--no-default-keywords", *keywords,
         "-c", "TRANSLATORS:",
         "--no-location", "--no-wrap", "--sort-by-file",
         "--project", "hotline", "--version", "1",
         "--msgid-bugs-address", "translations@hotline.invalid",
         "-o", str(template),
-        str(PROJECT_ROOT / "src"),
+        str(source),
     )  # fmt: skip
     return template
 
 
-def update(locales_dir: Path, codes: list[str]) -> None:
-    """Merge the template into each language's catalog, creating missing ones."""
-    template = locales_dir / TEMPLATE
+def console_languages(locales_dir: Path) -> list[str]:
+    """The languages with a console catalog, and those the console must have."""
+    found = {po.parent.parent.name for po in locales_dir.glob(f"*/LC_MESSAGES/{CONSOLE_DOMAIN}.po")}
+    return sorted(found | set(CONSOLE_LANGUAGES))
+
+
+def update(locales_dir: Path, codes: list[str], *, domain: str = DOMAIN) -> None:
+    """Merge a domain's template into each language's catalog, creating missing ones."""
+    template = locales_dir / f"{domain}.pot"
     for code in codes:
-        po = catalog_path(locales_dir, code, ".po")
+        po = catalog_path(locales_dir, code, ".po", domain=domain)
         action = "update" if po.exists() else "init"
         _babel(
             action,
@@ -53,17 +70,17 @@ def update(locales_dir: Path, codes: list[str]) -> None:
             "-d",
             str(locales_dir),
             "-D",
-            DOMAIN,
+            domain,
             "-l",
             code,
             *(["--no-wrap", "--ignore-obsolete"] if action == "update" else ["--no-wrap"]),
         )
 
 
-def compile_all(locales_dir: Path, codes: list[str]) -> None:
-    """Compile each language's catalog to the .mo file the service loads."""
+def compile_all(locales_dir: Path, codes: list[str], *, domain: str = DOMAIN) -> None:
+    """Compile each language's catalog of a domain to the .mo file the service loads."""
     for code in codes:
-        _babel("compile", "-d", str(locales_dir), "-D", DOMAIN, "-l", code)
+        _babel("compile", "-d", str(locales_dir), "-D", domain, "-l", code)
 
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -94,6 +111,29 @@ def review_status(po: Path) -> str:
         if line.startswith("# Legal review:"):
             return line.removeprefix("# Legal review:").strip()
     return "not recorded"
+
+
+def check_console(locales_dir: Path, code: str) -> LanguageReport:
+    """Untranslated, fuzzy and placeholder-broken messages of a console catalog."""
+    po = catalog_path(locales_dir, code, ".po", domain=CONSOLE_DOMAIN)
+    report = LanguageReport(code)
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = str(message.id if isinstance(message.id, str) else message.id[0])
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) and code != SOURCE_LANGUAGE:
+            report.untranslated.append(msgid[:60])
+            continue
+        report.translated += 1
+        if message.fuzzy:
+            report.fuzzy.append(msgid[:60])
+        wanted = set(PLACEHOLDER.findall(msgid))
+        if any(s and set(PLACEHOLDER.findall(str(s))) != wanted for s in strings):
+            report.broken.append(msgid[:60])
+    return report
 
 
 def check_catalog(

@@ -1,7 +1,7 @@
 """Every table, and nothing else."""
 
 from hotline.db import metadata
-from hotline.models.auth import USER_ROLES, AuditEntry, User
+from hotline.models.auth import USER_ROLES, AuditEntry, ConsoleSession, User
 from hotline.models.call import Callback, CallEvent, CallRecord
 from hotline.models.caller import CallerPreference
 from hotline.models.claim import (
@@ -14,6 +14,7 @@ from hotline.models.claim import (
     ClaimStatus,
 )
 from hotline.models.deployment import KeyCheck, SpoolApplied
+from hotline.models.indicators import DISPOSITION_KINDS, Disposition, IndicatorRollup
 from hotline.models.outbox import (
     FINAL,
     REFUSALS,
@@ -28,6 +29,7 @@ from hotline.models.sms import OptOut, SmsCase, SmsInbound
 
 __all__ = [
     "AVAILABILITY",
+    "DISPOSITION_KINDS",
     "FINAL",
     "REFUSALS",
     "ROLES",
@@ -46,6 +48,9 @@ __all__ = [
     "ClaimKind",
     "ClaimLockout",
     "ClaimStatus",
+    "ConsoleSession",
+    "Disposition",
+    "IndicatorRollup",
     "KeyCheck",
     "OptOut",
     "OutboxMessage",

@@ -1,4 +1,4 @@
-"""Who may change the roster, and what they changed."""
+"""Who may change the roster, what they changed, and their console sessions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ USER_ROLES = ("coordinator", "volunteer")
 
 
 class User(SQLModel, table=True):
-    """A person with an API token. Only the token's hash is kept."""
+    """A person with an API token and a console password. Only hashes of both are kept."""
 
     __tablename__ = "app_user"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -30,6 +30,33 @@ class User(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # argon2id, with its parameters and salt; None: this user cannot sign in to the console.
+    password_hash: str | None = Field(default=None, max_length=200)
+    # Wrong passwords in a row; enough of them lock the account until `locked_until`.
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # The console's language as the user chose it; None: the browser's.
+    console_language: str | None = Field(default=None, max_length=16)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds the token; only its SHA-256 is kept."""
+
+    __tablename__ = "console_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
 
 
 class AuditEntry(SQLModel, table=True):

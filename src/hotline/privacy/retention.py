@@ -13,12 +13,15 @@ from hotline.config import Settings
 from hotline.models import (
     CallerPreference,
     CallEvent,
+    ConsoleSession,
+    Disposition,
     OptOut,
     OutboxMessage,
     RightsSent,
     SmsInbound,
     SpoolApplied,
 )
+from hotline.privacy import rollup
 from hotline.privacy.pseudonym import epoch_of
 
 log = logging.getLogger(__name__)
@@ -45,16 +48,25 @@ class Purged:
 
 
 def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) -> Purged:
-    """Delete what is past its retention window; idempotent, safe to run at any time."""
+    """Delete what is past its retention window; idempotent, safe to run at any time.
+
+    What the indicators count is folded into the monthly rollup first, in the same
+    transaction, so a count survives its rows and is never counted twice.
+    """
     now = now or datetime.now(UTC)
     oldest_epoch = epoch_of(now, epoch_days=settings.pseudonym_epoch_days) - 1
+    events_before = now - timedelta(days=settings.call_event_retention_days)
     with Session(engine) as session:
+        rollup.fold(session, "calls", before=events_before)
+        rollup.fold(session, "calls_language", before=events_before)
         events = session.exec(
-            delete(CallEvent).where(
-                col(CallEvent.occurred_at)
-                < now - timedelta(days=settings.call_event_retention_days)
-            )
+            delete(CallEvent).where(col(CallEvent.occurred_at) < events_before)
         ).rowcount
+        rollup.fold(session, "dispositions", before=events_before)
+        session.exec(delete(Disposition).where(col(Disposition.at) < events_before))
+        # Texts received are counted by the language their sender chose, which the
+        # next delete may forget: fold them before it.
+        rollup.fold(session, "texts", before=now - RECEIVED_RETENTION)
         forgotten = session.exec(
             delete(CallerPreference).where(
                 (
@@ -81,6 +93,7 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
         session.exec(
             delete(SpoolApplied).where(col(SpoolApplied.applied_at) < now - SPOOL_RETENTION)
         )
+        session.exec(delete(ConsoleSession).where(col(ConsoleSession.expires_at) <= now))
         # An opt-out under a destroyed key can no longer be matched to anyone.
         session.exec(delete(OptOut).where(col(OptOut.key_epoch) < oldest_epoch))
         deleted = session.exec(

@@ -355,6 +355,35 @@ def create_shift(
     return shift
 
 
+def move_shift(
+    *,
+    session: Session,
+    shift: Shift,
+    starts_at: datetime,
+    ends_at: datetime,
+    user: User | None,
+    now: datetime | None = None,
+) -> Shift:
+    """`shift` at another time (a weekly one repeats from there); its covers stay."""
+    if ends_at <= starts_at:
+        raise InvalidField("ends_at must be after starts_at", loc=("body", "ends_at"))
+    if shift.weekly and ends_at - starts_at > timedelta(days=7):
+        raise InvalidField("a weekly shift lasts 7 days at most", loc=("body", "ends_at"))
+    shift.starts_at, shift.ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    session.add(shift)
+    session.flush()
+    auth_service.record(
+        session=session,
+        user=user,
+        action="update",
+        entity="shift",
+        entity_id=shift.id,
+        fields=["starts_at", "ends_at"],
+        now=now,
+    )
+    return shift
+
+
 def delete_shift(*, session: Session, shift: Shift, user: User | None) -> None:
     """Remove `shift` and the covers of it."""
     auth_service.record(

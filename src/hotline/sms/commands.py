@@ -49,6 +49,13 @@ class Commands:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """What a call or case one took was about: "<code> <kind>" (checked by dispositions)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """Words for the texter of case `code` (None: the only case the volunteer holds)."""
 
@@ -56,7 +63,7 @@ class Say:
     text: str
 
 
-Command = Accept | Done | Availability | Status | Commands | Say
+Command = Accept | Done | Availability | Status | Commands | Note | Say
 
 
 def _break(minutes: str) -> Command:
@@ -64,10 +71,13 @@ def _break(minutes: str) -> Command:
 
 
 # (verb, the argument's pattern or None, what it makes). Responders' verbs (GO,
-# CONFIRMED, NOTICE, GONE, UNSURE, NOTE) join this table with the incidents.
+# CONFIRMED, NOTICE, GONE, UNSURE) join this table with the incidents.
 TABLE: tuple[tuple[str, str | None, Callable[[str], Command]], ...] = (
     ("ACCEPT", r"\S{1,20}", Accept),
     ("DONE", r"\S{1,20}", Done),
+    # "NOTE <code> <kind>" or a NOTE gone wrong (answered with how to write one); a
+    # sentence that starts with "Note" is words for the texter.
+    ("NOTE", r"(?:[0-9].{0,80}|\S{1,20})?", Note),
     ("BREAK", r"[0-9]{1,3}", _break),
     ("ON", None, lambda _: Availability("on")),
     ("OFF", None, lambda _: Availability("off")),
@@ -79,7 +89,9 @@ _PATTERNS = [
     (re.compile(rf"\s*{verb}\s*({argument})\s*" if argument else rf"\s*{verb}\s*", re.I), make)
     for verb, argument, make in TABLE
 ]
-_VERBS = frozenset(verb for verb, _, _ in TABLE)
+# A text starting with one of these that does not parse is a command gone wrong; "Note"
+# starts ordinary sentences too, so it is not one of them.
+_VERBS = frozenset(verb for verb, _, _ in TABLE if verb != "NOTE")
 _CODED = re.compile(rf"\s*({CODE})\s+(.+)", re.DOTALL)
 
 

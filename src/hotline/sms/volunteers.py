@@ -16,6 +16,7 @@ from hotline.claims import messages as claim_messages
 from hotline.claims import service as claims
 from hotline.claims.alerts import Alert, Alerts, Recipient
 from hotline.db import aware
+from hotline.dispositions import service as dispositions
 from hotline.models import ClaimKind, Volunteer
 from hotline.routing.service import RosterCache, person
 from hotline.sms import cases as sms_cases
@@ -128,6 +129,18 @@ class Volunteers:
             available = f"break {until:%H:%M}"
         message = messages.ON_CALL_NOW if on_call else messages.OFF_CALL_NOW
         return [self._t(text)(message, availability=available)]
+
+    def _note(self, session: Session, text: FromVolunteer, command: commands.Command) -> list[str]:
+        assert isinstance(command, commands.Note)
+        assert text.volunteer.id is not None
+        answer = dispositions.answer_text(
+            session=session,
+            volunteer_id=text.volunteer.id,
+            body=f"NOTE {command.text}",
+            t=self.alerts.catalogs.translator(text.lang),
+            now=text.now,
+        )
+        return [answer] if answer is not None else []
 
     def _commands(self, _session: Session, text: FromVolunteer, _c: commands.Command) -> list[str]:
         return [self._t(text)(messages.COMMANDS)]

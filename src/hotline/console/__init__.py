@@ -1,0 +1,1 @@
+"""The web console: coordinators and volunteers run the hotline from a browser."""

@@ -1,0 +1,1 @@
+"""What volunteers note about the urgent calls and text cases they took."""
