@@ -321,6 +321,7 @@ def create_app(
         tasks = [asyncio.create_task(runtime.recorder.run(settings.event_flush_seconds))]
         tasks += scheduler.tasks()
         stop = threading.Event()
+        schedule.start_listening(runtime, stop)
         dispatcher = None
         if settings.dispatches_in_web:
             dispatcher = threading.Thread(
@@ -420,6 +421,7 @@ def run_worker(runtime: Runtime, stop: threading.Event) -> None:
         lock_dir=runtime.settings.data_dir / "locks",
     )
     runtime.roster.refresh()
+    schedule.start_listening(runtime, stop)
     threads = scheduler.run_blocking(stop)
     make_dispatcher(runtime.settings, runtime, workers=SEND_WORKERS).run(stop)
     for thread in threads:

@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +28,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.deps import Runtime, tick_claims
+from hotline.news import Handler, Listener
 from hotline.privacy import retention
 from hotline.startup import short_reason, unreachable
 
@@ -218,3 +219,51 @@ def _file_lock(path: Path) -> Iterator[bool]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def news_listener(runtime: Runtime) -> Listener | None:
+    """What keeps this process's memory in step with the others' changes (PostgreSQL)."""
+    if runtime.engine.dialect.name != "postgresql":
+        return None
+    memory, preferences, ledger = runtime.sms_memory, runtime.preferences, runtime.rights_ledger
+
+    def forgotten(keys: Sequence[str]) -> None:
+        preferences.forget(keys)
+        ledger.forget(keys)
+        memory.change("close_case", keys)
+
+    def languages(items: Sequence[str]) -> None:
+        now = datetime.now(UTC)
+        for item in items:
+            key, _, lang = item.partition("=")
+            preferences.remember(key, lang, now)
+
+    def roster(_items: Sequence[str]) -> None:
+        runtime.roster.refresh()
+
+    def reload() -> None:
+        memory.refresh(runtime.engine)
+        preferences.reload(runtime.engine)
+        runtime.roster.refresh()
+
+    handlers: dict[str, Handler] = {
+        "opted_out": lambda keys: memory.change("opt_out", keys),
+        "opted_in": lambda keys: memory.change("opt_in", keys),
+        "forgotten": forgotten,
+        "case_opened": lambda keys: memory.change("open_case", keys),
+        "case_closed": lambda keys: memory.change("close_case", keys),
+        "language": languages,
+        "texted": lambda keys: memory.sent_elsewhere(keys, datetime.now(UTC)),
+        "roster": roster,
+    }
+    return Listener(url=runtime.settings.sqlalchemy_url, handlers=handlers, reload=reload)
+
+
+def start_listening(runtime: Runtime, stop: threading.Event) -> threading.Thread | None:
+    """A thread that listens for the other processes' changes, until `stop` is set."""
+    listener = news_listener(runtime)
+    if listener is None:
+        return None
+    thread = threading.Thread(target=listener.run, args=(stop,), name="hotline-news", daemon=True)
+    thread.start()
+    return thread

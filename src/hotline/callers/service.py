@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from hotline.db import aware
 from hotline.models import CallerPreference
+from hotline.news import announce
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Remember:
         else:
             row.language, row.updated_at = self.language, self.at
         session.flush()
+        announce(session, "language", [f"{self.caller_key}={self.language}"])
 
 
 class PreferenceCache:
@@ -86,6 +88,21 @@ class PreferenceCache:
         with self._lock:
             for key in caller_keys:
                 self._languages.pop(key, None)
+
+    def reload(self, engine: Engine, *, now: datetime | None = None) -> int:
+        """Read every remembered language again, dropping what the database no longer has."""
+        now = now or datetime.now(UTC)
+        query = select(CallerPreference).where(col(CallerPreference.updated_at) >= now - self.keep)
+        try:
+            with Session(engine) as session:
+                rows = list(session.exec(query).all())
+        except SQLAlchemyError as error:
+            log.warning("preferences not reloaded", extra={"error": type(error).__name__})
+            return 0
+        fresh = {row.caller_key: (row.language, aware(row.updated_at)) for row in rows}
+        with self._lock:
+            self._languages, self._seen_until = fresh, now
+        return len(rows)
 
     def refresh(self, engine: Engine, *, now: datetime | None = None) -> int:
         """Read what changed since the last refresh; keep what we have if the read fails."""

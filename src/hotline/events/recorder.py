@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
 from hotline.events.spool import Spool, SpoolError
-from hotline.models import CallEvent
+from hotline.models import CallerPreference, CallEvent, SmsInbound
+from hotline.news import announce
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,21 @@ def apply_writes(session: Session, batch: Sequence[object]) -> None:
         session.execute(insert(table), rows)
     for table, rows in upserts.items():
         _upsert(session, table, rows)
+    _announce(session, bulk, upserts)
+
+
+def _announce(
+    session: Session,
+    bulk: dict[Table, list[dict[str, object]]],
+    upserts: dict[Table, list[dict[str, object]]],
+) -> None:
+    """Tell the other processes of texts received and languages chosen."""
+    texted = bulk.get(SmsInbound.__table__, [])  # type: ignore[attr-defined]
+    if texted:
+        announce(session, "texted", [str(row["contact_key"]) for row in texted])
+    chosen = upserts.get(CallerPreference.__table__, [])  # type: ignore[attr-defined]
+    if chosen:
+        announce(session, "language", [f"{row['caller_key']}={row['language']}" for row in chosen])
 
 
 def _upsert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:

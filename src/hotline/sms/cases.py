@@ -19,6 +19,7 @@ from hotline.claims import service as claims
 from hotline.claims.alerts import Alert, Alerts, Recipient
 from hotline.db import aware
 from hotline.models import Claim, ClaimKind, ClaimStatus, SmsCase, Volunteer
+from hotline.news import announce
 from hotline.outbox import service as outbox
 from hotline.privacy.vault import Vault
 from hotline.routing.oncall import Person
@@ -90,6 +91,7 @@ class Cases:
         case.texter_sealed = self.alerts.vault.seal(text.sender, place=texter_place(case.id))
         session.add(case)
         session.flush()
+        announce(session, "case_opened", [texter_key])
         shown = {"first": text.body.strip()[:FIRST_TEXT_SHOWN], "code": claim.code}
         key = f"case:{case.id}:alert:1"
         alert = Alert(messages.CASE_ALERT, text.to, key, shown, about=lang)
@@ -189,6 +191,7 @@ class Cases:
         found.case.texter_sealed, found.case.last_activity_at = None, now
         session.add(found.case)
         claims.close(session=session, claim=found.claim, status=ClaimStatus.DONE, now=now)
+        announce(session, "case_closed", [found.case.texter_key])
 
     def realert(self, session: Session, *, now: datetime, on_call: Sequence[Person]) -> int:
         """Cases whose volunteer left go to the others; their texters are told."""

@@ -111,16 +111,16 @@ class Conversation:
 
     def _optout(self, _effect: flow.OptOut, step: Step) -> None:
         sms_service.opt_out(step.session, keys=step.keys, epochs=step.epochs, at=step.now)
-        self.memory.opted_out.update(step.keys)
+        self.memory.change("opt_out", step.keys)
 
     def _optin(self, _effect: flow.OptIn, step: Step) -> None:
         sms_service.opt_in(step.session, keys=step.keys)
-        self.memory.opted_out.difference_update(step.keys)
+        self.memory.change("opt_in", step.keys)
 
     def _forget(self, _effect: flow.Forget, step: Step) -> flow.Reply | None:
         if step.case is not None:
             self.cases.end(step.session, found=step.case, now=step.now, tell_texter=False)
-            self.memory.open_cases.difference_update(step.keys)
+            self.memory.change("close_case", step.keys)
         sms_service.erase(step.session, keys=step.keys, keep_sid=step.text.sid)
         self.preferences.forget(step.keys)
         self.rights.forget(step.keys)
@@ -144,7 +144,7 @@ class Conversation:
                 on_call=self.roster.snapshot.on_call(step.now),
                 now=step.now,
             )
-            self.memory.open_cases.add(step.keys[0])
+            self.memory.change("open_case", [step.keys[0]])
             return self._opened(effect.lang)
         return self._relay(flow.Relay(effect.lang), step)
 

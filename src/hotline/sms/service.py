@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -21,6 +22,7 @@ from hotline.models import (
     RightsSent,
     SmsInbound,
 )
+from hotline.news import announce
 from hotline.sms.cases import open_texter_keys
 
 
@@ -40,6 +42,7 @@ def receive(
         )
     )
     session.flush()
+    announce(session, "texted", [contact_key])
 
 
 def recent(session: Session, *, keys: Sequence[str], since: datetime) -> int:
@@ -76,11 +79,13 @@ def opt_out(session: Session, *, keys: Sequence[str], epochs: Sequence[int], at:
         if session.get(OptOut, key) is None:
             session.add(OptOut(contact_key=key, key_epoch=epoch, at=at))
     session.flush()
+    announce(session, "opted_out", keys)
 
 
 def opt_in(session: Session, *, keys: Sequence[str]) -> None:
     session.exec(delete(OptOut).where(col(OptOut.contact_key).in_(keys)))
     session.flush()
+    announce(session, "opted_in", keys)
 
 
 def erase(session: Session, *, keys: Sequence[str], keep_sid: str) -> None:
@@ -102,6 +107,8 @@ def erase(session: Session, *, keys: Sequence[str], keep_sid: str) -> None:
         .where(col(SmsInbound.message_sid) != keep_sid)
     )
     session.flush()
+    # Every process forgets it too, not only this one.
+    announce(session, "forgotten", keys)
 
 
 FLOOD_WINDOW = timedelta(minutes=10)
@@ -154,9 +161,13 @@ class SmsMemory:
         self._sids: OrderedDict[str, None] = OrderedDict()
         self._sent: dict[str, deque[datetime]] = {}
         self._lock = threading.Lock()
+        # Changes made while a refresh reads the database: applied again on its result,
+        # so a refresh never undoes what was learnt meanwhile.
+        self._changes: list[tuple[float, str, tuple[str, ...]]] = []
 
     def refresh(self, engine: Engine) -> bool:
         """Read opt-outs and open cases again; keep what we have if the read fails."""
+        started = time.monotonic()
         try:
             with Session(engine) as session:
                 opted = set(session.exec(select(OptOut.contact_key)).all())
@@ -165,7 +176,34 @@ class SmsMemory:
             return False
         with self._lock:
             self.opted_out, self.open_cases, self.ready = opted, cases, True
+            self._changes = [change for change in self._changes if change[0] >= started - 1]
+            for _, change, keys in self._changes:
+                self._apply(change, keys)
         return True
+
+    def change(self, change: str, keys: Iterable[str]) -> None:
+        """ "opt_out", "opt_in", "open_case" or "close_case" for `keys`, learnt here or from
+        another process."""
+        listed = tuple(keys)
+        with self._lock:
+            self._changes.append((time.monotonic(), change, listed))
+            self._apply(change, listed)
+
+    def _apply(self, change: str, keys: tuple[str, ...]) -> None:
+        if change == "opt_out":
+            self.opted_out.update(keys)
+        elif change == "opt_in":
+            self.opted_out.difference_update(keys)
+        elif change == "open_case":
+            self.open_cases.update(keys)
+        elif change == "close_case":
+            self.open_cases.difference_update(keys)
+
+    def sent_elsewhere(self, keys: Iterable[str], now: datetime) -> None:
+        """Another process received texts from `keys`: the flood cap counts them too."""
+        with self._lock:
+            for key in keys:
+                self._sent.setdefault(key, deque()).append(now)
 
     def first_time(self, message_sid: str) -> bool:
         """True the first time this process sees `message_sid`."""
