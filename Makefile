@@ -55,6 +55,7 @@ bench-all: bench ## every benchmark (needs wrk, espeak-ng, sox)
 	$(BIN)/python bench/outbox_drain.py
 	$(BIN)/python bench/urgent_path.py
 	$(BIN)/python bench/oncall_lookup.py
+	$(BIN)/python bench/floods.py
 
 clean:
 	rm -rf $(VENV) var $(MO)
