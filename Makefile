@@ -62,6 +62,7 @@ bench-all: bench ## every benchmark (needs wrk, espeak-ng, sox)
 	$(BIN)/python bench/urgent_path.py
 	$(BIN)/python bench/oncall_lookup.py
 	$(BIN)/python bench/console_pages.py
+	$(BIN)/python bench/floods.py
 
 bench-console: $(STAMP) $(MO) ## the console's pages against the API's JSON for the same roster
 	$(BIN)/python bench/console_pages.py

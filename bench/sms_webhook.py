@@ -63,7 +63,8 @@ from bench.harness import (
 
 SMS_PATH = "/twilio/sms"
 KEYWORD = "INFO"
-MESSAGE_TAG = "<Message>"
+# The tag opens with attributes when the service asks for status callbacks.
+MESSAGE_TAG = "<Message"
 
 CONNECTIONS = 32
 THREADS = 2
@@ -94,7 +95,8 @@ SMS_REPLY_CAP = 1_000_000
 ACCOUNT_SID = "AC" + "0" * 32
 MESSAGING_SERVICE_SID = "MG" + "0" * 32
 HOTLINE = "+13125550100"
-BACKUP = "+13125550111"
+# Not 555-01xx, which a production start refuses as fictional; nothing is dialled.
+BACKUP = "+13125551234"
 # Senders: +1312555xxxx, minus the 555-01xx block (the hotline's and the demo
 # volunteers' numbers live there; a volunteer's text takes another path).
 SENDERS = tuple(f"+1312555{n:04d}" for n in range(10_000) if not 100 <= n < 200)

@@ -69,7 +69,8 @@ TARGET_RSS_MB = 200.0
 # Fictional numbers only (555-01xx is reserved for fiction).
 CALLER = "+13125550123"
 HOTLINE = "+13125550100"
-BACKUP = "+13125550111"
+# Not 555-01xx, which a production start refuses as fictional; nothing is dialled.
+BACKUP = "+13125551234"
 
 LUA_TEMPLATE = """\
 wrk.method = "POST"

@@ -1,9 +1,14 @@
-"""The housekeeping commands work on a fresh embedded database."""
+"""The housekeeping commands work on a fresh embedded database; the command starts fast."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -103,3 +108,61 @@ def test_users_create_refuses_a_short_password_and_creates_nobody(tmp_path: Path
     engine = db.make_engine(f"sqlite:///{tmp_path / 'hotline.db'}")
     with Session(engine) as session:
         assert session.exec(select(User)).first() is None
+
+
+# What takes the command seconds to import, and that `--help` and `simulate` never use.
+HEAVY = ("fastapi", "starlette", "sqlalchemy", "sqlmodel", "twilio.rest", "uvicorn", "babel")
+NOTHING_LISTENS = "http://127.0.0.1:9"
+
+
+def loaded_by(tmp_path: Path, *argv: str) -> tuple[int | str | None, set[str]]:
+    """Import hotline.cli in a fresh interpreter, run `hotline *argv` if given: its exit
+    status and every module then loaded."""
+    code = (
+        "import json, sys\n"
+        "import hotline.cli\n"
+        "status = None\n"
+        f"sys.argv = ['hotline', *{list(argv)!r}]\n"
+        f"if {bool(argv)!r}:\n"
+        "    try:\n"
+        "        hotline.cli.main()\n"
+        "    except SystemExit as exit:\n"
+        "        status = exit.code\n"
+        "print(json.dumps([status, sorted(sys.modules)]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLINE_", "TWILIO_"))}
+    env["HOTLINE_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    status, modules = json.loads(done.stdout.splitlines()[-1])
+    return status, set(modules)
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {name for name in HEAVY if name in modules}
+
+
+def test_importing_the_command_loads_no_framework_database_or_carrier(tmp_path: Path) -> None:
+    _, modules = loaded_by(tmp_path)
+    assert heavy(modules) == set()
+    assert "pydantic_settings" not in modules  # the settings load when a command runs
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["simulate", "call", "--help"],
+        ["simulate", "sms", "--url", NOTHING_LISTENS, "HELP"],
+        ["simulate", "call", "--url", NOTHING_LISTENS, "--press", "1"],
+    ],
+)
+def test_help_and_the_simulator_load_nothing_heavy(tmp_path: Path, argv: list[str]) -> None:
+    status, modules = loaded_by(tmp_path, *argv)
+    assert status == (0 if argv[-1] == "--help" else 2)
+    assert heavy(modules) == set()
+    if argv[-1] == "--help":
+        assert "rich" not in modules
+        assert "pydantic_settings" not in modules

@@ -20,17 +20,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from hotline.config import (
-    Settings,
-    demo_settings,
-    misspelt,
-    production_settings,
-    settings_from_environment,
-)
 from hotline.errors import ConfigError, HotlineError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from hotline.config import Settings
 
 
 class _Guarded(TyperGroup):
@@ -38,16 +33,14 @@ class _Guarded(TyperGroup):
     status 2), never as a traceback unless HOTLINE_LOG_LEVEL=DEBUG."""
 
     def invoke(self, ctx: Any) -> Any:
-        from sqlalchemy.exc import OperationalError
-
         try:
             return super().invoke(ctx)
         except HotlineError as error:
             if _debugging():
                 raise
             raise _fail(error.message) from None
-        except OperationalError as error:
-            if _debugging():
+        except Exception as error:
+            if _debugging() or not _unreachable_database(error):
                 raise
             from hotline.startup import short_reason
 
@@ -57,13 +50,19 @@ class _Guarded(TyperGroup):
             ) from None
 
 
-app = typer.Typer(help="A multilingual emergency hotline.", no_args_is_help=True, cls=_Guarded)
-db_app = typer.Typer(help="The database.", no_args_is_help=True)
-simulate_app = typer.Typer(help="Try the hotline without a phone.", no_args_is_help=True)
-i18n_app = typer.Typer(help="Catalogs for translators.", no_args_is_help=True)
-roster_app = typer.Typer(help="The on-call roster.", no_args_is_help=True)
-users_app = typer.Typer(help="People who use the roster API.", no_args_is_help=True)
-keys_app = typer.Typer(help="The pseudonym key file.", no_args_is_help=True)
+def _group(help_text: str, **options: Any) -> typer.Typer:
+    # Plain help, as click writes it: drawing it with rich would import rich, which
+    # costs `hotline --help` more than everything else it loads.
+    return typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None, **options)
+
+
+app = _group("A multilingual emergency hotline.", cls=_Guarded)
+db_app = _group("The database.")
+simulate_app = _group("Try the hotline without a phone.")
+i18n_app = _group("Catalogs for translators.")
+roster_app = _group("The on-call roster.")
+users_app = _group("People who use the roster API.")
+keys_app = _group("The pseudonym key file.")
 app.add_typer(db_app, name="db")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(i18n_app, name="i18n")
@@ -82,6 +81,14 @@ DEMO_FLAG = typer.Option(
 T = TypeVar("T")
 
 
+def _unreachable_database(error: Exception) -> bool:
+    """Whether `error` is the database toolkit's "cannot connect". Only a command that
+    loaded the toolkit can raise it: importing it here for `--help` or `simulate` would
+    cost them most of their start-up time."""
+    toolkit = sys.modules.get("sqlalchemy.exc")
+    return toolkit is not None and isinstance(error, toolkit.OperationalError)
+
+
 def _debugging() -> bool:
     return os.environ.get("HOTLINE_LOG_LEVEL", "").upper() == "DEBUG"
 
@@ -92,8 +99,19 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _environment() -> Settings:
+    """The settings from the environment, as every command but `serve` and `worker` reads
+    them. Loaded when a command runs: the settings library takes a tenth of a second to
+    import, which `--help` has no use for."""
+    from hotline.config import settings_from_environment
+
+    return settings_from_environment()
+
+
 def _settings(*, demo: bool, local_url: str | None = None) -> Settings:
     """The settings of a deployment, or of the demo when asked for with --demo."""
+    from hotline.config import demo_settings, misspelt, production_settings
+
     for line in misspelt():
         typer.echo(f"hotline: warning: {line}", err=True)
     if demo:
@@ -213,7 +231,7 @@ def purge() -> None:
     """Delete what is past its retention window, now."""
     from hotline.privacy import retention
 
-    settings = settings_from_environment()
+    settings = _environment()
     purged = retention.purge(_database(settings), settings)
     typer.echo(
         f"purged: {purged.call_events} call events, {purged.preferences} remembered "
@@ -229,7 +247,7 @@ def db_upgrade() -> None:
     from hotline import migrate
     from hotline.config import private_dir
 
-    settings = settings_from_environment()
+    settings = _environment()
     if settings.is_sqlite:
         private_dir(settings.data_dir)
     migrate.upgrade(settings.sqlalchemy_url)
@@ -241,7 +259,7 @@ def db_check() -> None:
     """Fail when models/ has changes no migration describes."""
     from hotline import migrate
 
-    migrate.check(settings_from_environment().sqlalchemy_url)
+    migrate.check(_environment().sqlalchemy_url)
 
 
 @keys_app.command("new")
@@ -254,7 +272,7 @@ def keys_new(
     one can no longer be matched to anyone."""
     from hotline.startup import key_file, open_keys
 
-    settings = settings_from_environment()
+    settings = _environment()
     path = key_file(settings)
     if path.exists() and not replace:
         raise ConfigError(f"{path} exists: pass --replace to start a new key anyway")
@@ -309,7 +327,7 @@ def users_create(
     from hotline.auth import service as auth_service
 
     password = _read_password(password_file)
-    with db.transaction(_database(settings_from_environment())) as session:
+    with db.transaction(_database(_environment())) as session:
         user, token = auth_service.create_user(
             session=session,
             name=name,
@@ -335,7 +353,7 @@ def users_list() -> None:
     from hotline.auth import service as auth_service
     from hotline.db import aware
 
-    with db.transaction(_database(settings_from_environment())) as session:
+    with db.transaction(_database(_environment())) as session:
         users = auth_service.list_users(session=session)
     now = datetime.now(UTC)
     for user in users:
@@ -354,7 +372,7 @@ def users_deactivate(user_id: Annotated[int, typer.Argument(help="The user's id.
     from hotline import db
     from hotline.auth import service as auth_service
 
-    with db.transaction(_database(settings_from_environment())) as session:
+    with db.transaction(_database(_environment())) as session:
         auth_service.deactivate_user(session=session, user_id=user_id)
     typer.echo(f"user {user_id} deactivated", err=True)
 
@@ -370,7 +388,7 @@ def users_rotate(
     from hotline import db
     from hotline.auth import service as auth_service
 
-    with db.transaction(_database(settings_from_environment())) as session:
+    with db.transaction(_database(_environment())) as session:
         user, token = auth_service.rotate_token(
             session=session, user_id=user_id, expires_days=expires_days
         )
@@ -403,10 +421,11 @@ def roster_import(
 ) -> None:
     """Add or update volunteers and weekly shifts from a CSV file: all of it, or nothing."""
     from hotline import db
+    from hotline.config import demo_settings
     from hotline.privacy.vault import Vault
     from hotline.roster import importer as roster_importer
 
-    settings = demo_settings() if demo else settings_from_environment()
+    settings = demo_settings() if demo else _environment()
     secret = _secret(settings)
     engine = _database(settings)
     with db.transaction(engine) as session, file.open(newline="", encoding="utf-8-sig") as rows:
@@ -442,7 +461,7 @@ def roster_coverage(
     from hotline import db
     from hotline.roster import service as roster_service
 
-    settings = settings_from_environment()
+    settings = _environment()
     if language is not None and language not in settings.languages:
         raise typer.BadParameter(
             f"choose one of {', '.join(settings.languages)}", param_hint="--language"
@@ -470,8 +489,10 @@ def roster_coverage(
 
 def _simulation_settings(url: str | None) -> Settings:
     """A staging server's settings when TWILIO_AUTH_TOKEN is set; else the demo's."""
+    from hotline.config import demo_settings
+
     if os.environ.get("TWILIO_AUTH_TOKEN"):
-        return settings_from_environment()
+        return _environment()
     return demo_settings(local_url=url)
 
 
@@ -710,7 +731,7 @@ def fallback_twiml(
     from hotline.sms.twiml import fallback_reply
     from hotline.voice.twiml import static_fallback
 
-    settings = settings_from_environment()
+    settings = _environment()
     if not settings.backup_numbers:
         raise ConfigError(
             "HOTLINE_BACKUP_NUMBER is not set: a fallback that rings nobody is not served"
@@ -741,7 +762,7 @@ def i18n_extract(
     if output is not None and domain is None:
         raise typer.BadParameter("--output needs --domain")
     for chosen in [domain] if domain else i18n_tools.DOMAINS:
-        i18n_tools.extract(settings_from_environment().locales_dir, output, domain=chosen)
+        i18n_tools.extract(_environment().locales_dir, output, domain=chosen)
 
 
 @i18n_app.command("update")
@@ -749,7 +770,7 @@ def i18n_update() -> None:
     """Merge the templates into every enabled language's catalog, and the console's."""
     from hotline.i18n import tools as i18n_tools
 
-    settings = settings_from_environment()
+    settings = _environment()
     i18n_tools.update(settings.locales_dir, settings.languages)
     console = i18n_tools.console_languages(settings.locales_dir)
     i18n_tools.update(settings.locales_dir, console, domain=i18n_tools.CONSOLE_DOMAIN)
@@ -765,7 +786,7 @@ def i18n_check(
     from hotline.i18n import tools as i18n_tools
     from hotline.rights.texts import text_report
 
-    settings = settings_from_environment()
+    settings = _environment()
     loaded = catalog_loader.load(settings.locales_dir, settings.languages)
     recordings = audio.scan(settings.audio_dir, base_url=settings.recordings_url)
     incomplete = []
@@ -809,7 +830,7 @@ def i18n_compile() -> None:
     """Compile every enabled language's catalog, and the console's, for the service."""
     from hotline.i18n import tools as i18n_tools
 
-    settings = settings_from_environment()
+    settings = _environment()
     i18n_tools.compile_all(settings.locales_dir, settings.languages)
     console = i18n_tools.console_languages(settings.locales_dir)
     i18n_tools.compile_all(settings.locales_dir, console, domain=i18n_tools.CONSOLE_DOMAIN)

@@ -16,6 +16,11 @@ _PHONE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
 _NOT_PHONE = re.compile(r"\d{1,3}(\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}|\d{2}:\d{2}(:\d{2})?")
 _MIN_DIGITS = 7
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+# Libraries whose INFO lines are noise at best: the Twilio SDK dumps every REST request
+# (URLs with message and call SIDs, which the service otherwise keeps only as keyed
+# hashes), httpx logs every URL it fetches, query strings included. Shown with
+# HOTLINE_LOG_LEVEL=DEBUG, else only their warnings and errors.
+THIRD_PARTY = ("twilio", "httpx", "httpcore", "urllib3", "requests", "alembic", "uvicorn")
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -49,12 +54,16 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO") -> None:
-    """Send hotline's logs to stderr as JSON lines; silence the access log."""
+    """Send hotline's logs to stderr as JSON lines; other libraries' only from WARNING
+    unless debugging; silence the access log."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(level.upper())
+    debugging = root.getEffectiveLevel() <= logging.DEBUG
+    for name in THIRD_PARTY:
+        logging.getLogger(name).setLevel(logging.NOTSET if debugging else logging.WARNING)
     # The access log prints query strings and client addresses; requests are logged
     # by the service itself, by route and status only.
     logging.getLogger("uvicorn.access").disabled = True
