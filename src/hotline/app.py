@@ -31,6 +31,9 @@ from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
 from hotline.privacy import retention
 from hotline.privacy.pseudonym import Keyring, load_keyring
 from hotline.privacy.vault import Vault
+from hotline.rapid import router as rapid_router
+from hotline.rapid import scheduled as rapid_scheduled
+from hotline.rapid.service import rapid_response
 from hotline.rights import resources
 from hotline.rights.texts import rights_parts
 from hotline.roster import router as roster_router
@@ -92,6 +95,11 @@ def build_runtime(
     static_fallback = renderer.render(
         flow.fallback(settings.default_language, hotline).intents, None
     )
+    keyring = keyring or load_keyring(
+        settings.data_dir / "keys" / "pseudonym.json", epoch_days=settings.pseudonym_epoch_days
+    )
+    vault = Vault(secret)
+    roster = RosterCache(engine=engine, timezone=settings.zone)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -99,11 +107,7 @@ def build_runtime(
         hotline=hotline,
         renderer=renderer,
         signatures=SignatureChecker(auth_token=auth_token, public_url=settings.public_url),
-        keyring=keyring
-        or load_keyring(
-            settings.data_dir / "keys" / "pseudonym.json",
-            epoch_days=settings.pseudonym_epoch_days,
-        ),
+        keyring=keyring,
         recorder=Recorder(engine),
         gateway=gateway
         or TwilioGateway(
@@ -111,9 +115,9 @@ def build_runtime(
             auth_token=auth_token,
             api_url=settings.effective_twilio_api_url,
         ),
-        vault=Vault(secret),
+        vault=vault,
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
-        roster=RosterCache(engine=engine, timezone=settings.zone),
+        roster=roster,
         tiers=tiers,
         callback_renderer=CallbackRenderer(renderer, catalogs, settings.public_url),
         rights_texts=rights_texts,
@@ -129,6 +133,9 @@ def build_runtime(
         ),
         sms_memory=SmsMemory(),
         static_fallback=static_fallback,
+        rapid=rapid_response(
+            settings, catalogs=catalogs, vault=vault, keyring=keyring, roster=roster
+        ),
     )
 
 
@@ -166,6 +173,11 @@ def create_app(
             ),
             asyncio.create_task(_every(settings.purge_interval_minutes * 60, _purge, runtime)),
         ]
+        if settings.dispatches_in_web:
+            # No worker beside this process: it escalates call-outs and queues alerts itself.
+            tasks.append(
+                asyncio.create_task(_every(rapid_scheduled.TICK_SECONDS, tick_rapid, runtime))
+            )
         stop = threading.Event()
         dispatcher = None
         if settings.dispatches_in_web:
@@ -203,6 +215,7 @@ def create_app(
     _health_routes(app, runtime)
     _error_handlers(app, runtime)
     roster_router.install(app)
+    rapid_router.install(app)
     if settings.audio_dir is not None and settings.audio_base_url is None:
         app.mount("/audio", StaticFiles(directory=settings.audio_dir, check_dir=False))
     if settings.uses_local_standin:
@@ -240,6 +253,11 @@ def make_dispatcher(settings: Settings, runtime: Runtime) -> Dispatcher:
         settings=DispatchSettings(
             rate_per_second=settings.sms_rate_per_second,
             status_callback=f"{settings.public_url}{SMS_STATUS_PATH}",
+            sender_rates=(
+                {settings.messaging_service_sid: settings.messaging_service_rate}
+                if settings.messaging_service_sid
+                else {}
+            ),
         ),
     )
 
@@ -280,6 +298,11 @@ def tick_callbacks(runtime: Runtime) -> int:
             vault=runtime.vault,
             keyring=runtime.keyring,
         )
+
+
+def tick_rapid(runtime: Runtime) -> rapid_scheduled.Ticked:
+    """Escalate call-outs nobody took, expire incidents nobody verified, queue alerts."""
+    return rapid_scheduled.tick(runtime.engine, rapid=runtime.rapid, now=datetime.now(UTC))
 
 
 def _purge(runtime: Runtime) -> None:

@@ -24,6 +24,7 @@ from hotline.i18n.translator import Msg
 from hotline.models import User
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
+from hotline.rapid.service import RapidResponse
 from hotline.routing.escalation import Tier
 from hotline.routing.oncall import Person
 from hotline.routing.service import RosterCache, volunteer_phone_place
@@ -60,6 +61,8 @@ class Runtime:
     rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.
     static_fallback: str
+    # Reports, incidents and alerts.
+    rapid: RapidResponse
 
     def open_phone(self, person: Person) -> str:
         """A volunteer's number, opened from its seal for a dial or a text."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
@@ -53,6 +53,12 @@ class DispatchSettings:
     longest_retry: timedelta = timedelta(minutes=5)
     # Where Twilio reports each message's fate; the row id is added to it.
     status_callback: str | None = None
+    # Senders with a pace of their own (a Messaging Service sends from a pool of numbers).
+    sender_rates: Mapping[str, float] = field(default_factory=dict)
+
+    def rate(self, sender: str) -> float | None:
+        """Messages a second `sender` may send; None for no limit."""
+        return self.sender_rates.get(sender, self.rate_per_second)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +309,7 @@ class Dispatcher:
 
     def _push_pace_after_late_send(self, sender: str, slot: datetime, started: datetime) -> None:
         """A send that starts late pushes the next slot back: the gap never shrinks."""
-        rate = self._settings.rate_per_second
+        rate = self._settings.rate(sender)
         if rate is None or started - slot <= LATE:
             return
         earliest = started + timedelta(seconds=1 / rate)
@@ -318,7 +324,7 @@ class Dispatcher:
 
     def _reserve_slot(self, sender: str) -> datetime:
         """The moment this dispatcher may send from `sender`; the next is pushed back."""
-        rate = self._settings.rate_per_second
+        rate = self._settings.rate(sender)
         if rate is None:
             return self._clock()
         interval = timedelta(seconds=1 / rate)

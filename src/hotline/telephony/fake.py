@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from hotline.errors import TelephonyError
-from hotline.telephony.gateway import Sent
+from hotline.telephony.gateway import Sent, is_messaging_service
 
 
 @dataclass
@@ -30,10 +30,17 @@ class FakeGateway:
     ) -> Sent:
         with self._lock:
             self._fail_if_told(to)
+            service = from_ if is_messaging_service(from_) else None
             self.messages.append(
-                {"to": to, "from": from_, "body": body, "status_callback": status_callback}
+                {
+                    "to": to,
+                    "from": None if service else from_,
+                    "messaging_service_sid": service,
+                    "body": body,
+                    "status_callback": status_callback,
+                }
             )
-            return Sent(sid=f"SM{next(self._ids):032d}", status="queued")
+            return Sent(sid=f"SM{next(self._ids):032d}", status="accepted" if service else "queued")
 
     def _fail_if_told(self, to: str) -> None:
         if self.outages > 0:

@@ -14,8 +14,17 @@ class Sent:
     status: str
 
 
+def is_messaging_service(sender: str) -> bool:
+    """Whether `sender` is a Twilio Messaging Service (MG…), which picks a number itself."""
+    return sender.startswith("MG")
+
+
 class Gateway(Protocol):
-    """Sends texts and places calls. Errors raise TelephonyError with Twilio's code."""
+    """Sends texts and places calls. Errors raise TelephonyError with Twilio's code.
+
+    A text's `from_` is a hotline number (E.164) or a Messaging Service SID (MG…): the
+    gateway sends the latter as `MessagingServiceSid`, and Twilio picks the number.
+    """
 
     def send_message(
         self, *, to: str, from_: str, body: str, status_callback: str | None = None

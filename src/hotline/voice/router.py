@@ -21,6 +21,8 @@ from hotline.events.recorder import PendingEvent
 from hotline.i18n.languages import first_spoken
 from hotline.models import Callback
 from hotline.outbox import service as outbox_service
+from hotline.rapid import reports
+from hotline.rapid.kinds import Channel
 from hotline.routing.escalation import Plan, plan
 from hotline.routing.service import RecordCall
 from hotline.telephony.numbers import textable
@@ -382,9 +384,13 @@ def _carry_out(
     runtime: Runtime, hook: VoiceWebhook, caller: str | None, effects: tuple[flow.Effect, ...]
 ) -> None:
     """Queue what the flow asked for; the caller hears the reply whatever happens here."""
+    now = datetime.now(UTC)
+    for effect in effects:
+        if isinstance(effect, flow.ReportSighting):
+            # A hidden number reports too; only a number a text can reach is kept.
+            runtime.recorder.record([_report(runtime, hook, caller, effect, now)])
     if not caller:
         return
-    now = datetime.now(UTC)
     keyring = runtime.keyring
     epoch = keyring.current_epoch(now)
     for effect in effects:
@@ -413,6 +419,27 @@ def _carry_out(
                 expires_in=timedelta(minutes=runtime.settings.sms_expiry_minutes),
             )
             runtime.recorder.record([enqueue])
+
+
+def _report(
+    runtime: Runtime,
+    hook: VoiceWebhook,
+    caller: str | None,
+    effect: flow.ReportSighting,
+    now: datetime,
+) -> reports.SubmitReport:
+    """The write that keeps a report taken on this call and calls responders out."""
+    sighting = reports.Sighting(
+        kind=effect.kind,
+        place=effect.zip,
+        ongoing=effect.ongoing,
+        language=effect.lang,
+        channel=Channel.VOICE,
+        reporter=caller if textable(caller) else None,
+        line=hook.hotline_number,
+        zip_code=effect.zip or None,
+    )
+    return reports.SubmitReport(runtime.rapid, sighting, now)
 
 
 def _fallback(runtime: Runtime, lang: str, form: dict[str, list[str]]) -> Response:
