@@ -32,6 +32,7 @@ from hotline.app import (
     create_app,
     make_dispatcher,
     tick_callbacks,
+    tick_rapid,
 )
 from hotline.auth import service as auth_service
 from hotline.config import LOCAL_STANDIN_PATH, Settings
@@ -42,6 +43,8 @@ from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n import tools as i18n_tools
 from hotline.privacy import retention
 from hotline.privacy.vault import Vault
+from hotline.rapid import scheduled as rapid_scheduled
+from hotline.rapid import zone_import
 from hotline.rights.texts import text_report
 from hotline.roster import demo as roster_demo
 from hotline.roster import importer as roster_importer
@@ -67,6 +70,8 @@ roster_app = typer.Typer(help="The on-call roster.", no_args_is_help=True)
 users_app = typer.Typer(help="People who use the roster API.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(users_app, name="users")
+zones_app = typer.Typer(help="Zones for rapid response.", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
 
 DEMO_CALLER = "+13125550123"
 DEMO_HOTLINE = "+13125550100"
@@ -168,9 +173,24 @@ def worker() -> None:
         target=_purge_until, args=(runtime, stop), name="hotline-purge", daemon=True
     )
     purger.start()
+    rapid = threading.Thread(
+        target=_rapid_until, args=(runtime, stop), name="hotline-rapid", daemon=True
+    )
+    rapid.start()
     typer.echo("hotline worker: sending the outbox; stop with Ctrl-C", err=True)
     make_dispatcher(settings, runtime).run(stop)
     purger.join()
+    rapid.join()
+
+
+def _rapid_until(runtime: Runtime, stop: threading.Event) -> None:
+    """Escalate call-outs and queue alerts every few seconds (rapid_scheduled.TICK_SECONDS)."""
+    while not stop.is_set():
+        try:
+            tick_rapid(runtime)
+        except SQLAlchemyError:
+            logging.getLogger(__name__).warning("rapid response tick failed; it runs again")
+        stop.wait(rapid_scheduled.TICK_SECONDS)
 
 
 def _purge_until(runtime: Runtime, stop: threading.Event) -> None:
@@ -197,7 +217,8 @@ def purge() -> None:
     typer.echo(
         f"purged: {purged.call_events} call events, {purged.preferences} remembered "
         f"languages, {purged.outbox_deleted} finished messages "
-        f"({purged.outbox_emptied} emptied of sealed data)",
+        f"({purged.outbox_emptied} emptied of sealed data), {purged.reports} reports, "
+        f"{purged.incidents} incidents",
         err=True,
     )
 
@@ -290,6 +311,35 @@ def roster_import(
         f"volunteers: {report.volunteers_created} added, {report.volunteers_updated} updated, "
         f"{report.volunteers_unchanged} unchanged; weekly shifts: {report.shifts_created} "
         f"added, {report.shifts_kept} already there"
+    )
+
+
+@zones_app.command("import")
+def zones_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="CSV: zone,zip (and neighbours)"
+        ),
+    ],
+) -> None:
+    """Create or update zones and their ZIP codes from a CSV file: all of it, or nothing."""
+    settings = Settings()
+    with (
+        db.transaction(_database(settings)) as session,
+        file.open(newline="", encoding="utf-8-sig") as rows,
+    ):
+        report = zone_import.import_zones(session=session, rows=rows)
+        if not report.ok:
+            session.rollback()
+    for problem in report.problems:
+        typer.echo(f"{file.name}: {problem}", err=True)
+    if not report.ok:
+        typer.echo(f"nothing was imported: {len(report.problems)} problem(s)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"zones: {report.created} added, {report.updated} updated, {report.unchanged} "
+        f"unchanged; {report.zips} ZIP codes"
     )
 
 

@@ -129,8 +129,9 @@ def parse_alerts_command(text: str, words: CommandWords) -> AlertsCommand | None
     for token in tokens:
         if token in words.corrections:
             corrections = True
-        elif ZIP.fullmatch(token) and token not in zips:
-            zips.append(token)
+        elif ZIP.fullmatch(token):
+            if token not in zips:
+                zips.append(token)
         else:
             return AlertsCommand(language, valid=False)
     if not zips or len(zips) > MAX_ZIPS:

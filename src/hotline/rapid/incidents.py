@@ -130,7 +130,7 @@ def escalate(session: Session, *, rapid: RapidResponse, incident: Incident, now:
         realert_after=rapid.settings.realert,
     )
     for skipped in step.skipped:
-        record(session, incident, step=skipped.step, at=now, detail="nobody to text")
+        record(session, incident, step="skipped", at=now, detail=f"{skipped.step}: nobody to text")
     incident.stage, incident.next_step_at, incident.updated_at = step.stage, step.next_at, now
     session.add(incident)
     if step.stage == Stage.DONE:

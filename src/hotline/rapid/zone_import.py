@@ -162,9 +162,10 @@ def import_zones(*, session: Session, rows: TextIO, now: datetime | None = None)
     now = now or datetime.now(UTC)
     report = ZoneImport()
     planned, zip_owner, with_neighbours = _read_rows(rows, report)
-    if report.ok:
-        existing = _check_against_database(session, planned, zip_owner, report)
+    # Checked against the database even when rows are bad: every problem is told at once.
+    existing = _check_against_database(session, planned, zip_owner, report)
     if not report.ok:
+        report.problems.sort(key=lambda problem: problem.line)
         return report
     before = zones.zips_of(session, [z.id for z in existing.values() if z.id is not None])
     ids: dict[str, int] = {}
