@@ -105,7 +105,8 @@ REPORT_ZIP = N_("voice", "Enter the five-digit ZIP code of the place.")
 REPORT_ZIP_INVALID = N_("voice", "That was not a five-digit ZIP code.")
 # TRANSLATORS: %(zip)s is a ZIP code said digit by digit: "6 0 6 2 3".
 REPORT_ZIP_READBACK = N_("voice", "You entered %(zip)s.")
-REPORT_ZIP_CONFIRM = N_("voice", "If that is right, press 1. To enter it again, press 2.")
+REPORT_ZIP_RIGHT = N_("voice", "If that is right, press 1.")
+REPORT_ZIP_AGAIN = N_("voice", "To enter it again, press 2.")
 REPORT_WHEN_NOW = N_("voice", "If it is happening now, press 1.")
 REPORT_WHEN_ENDED = N_("voice", "If it has ended, press 2.")
 REPORT_THANKS = N_("voice", "Thank you. Your report goes to our responders, who will check it.")
@@ -588,7 +589,7 @@ def _report_ask(state: CallState, lang: str, *, attempt: int, prefix: tuple[Say,
         return Reply((Gather(prefix + prompts, step, MENU_TIMEOUT, digits=5),), lang)
     if state.step == "report_confirm":
         readback = Say(REPORT_ZIP_READBACK, lang, (("zip", " ".join(state.zip)),))
-        prompts = (readback, Say(REPORT_ZIP_CONFIRM, lang))
+        prompts = (readback, Say(REPORT_ZIP_RIGHT, lang), Say(REPORT_ZIP_AGAIN, lang))
     else:
         prompts = (Say(REPORT_WHEN_NOW, lang), Say(REPORT_WHEN_ENDED, lang))
     return Reply((Gather(prefix + prompts, step, MENU_TIMEOUT),), lang)
