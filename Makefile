@@ -54,7 +54,9 @@ bench-all: bench ## every benchmark (needs wrk, espeak-ng, sox)
 	$(BIN)/python bench/sms_webhook.py
 	$(BIN)/python bench/outbox_drain.py
 	$(BIN)/python bench/urgent_path.py
+	$(BIN)/python bench/report_path.py
 	$(BIN)/python bench/oncall_lookup.py
+	$(BIN)/python bench/raid_night.py
 
 clean:
 	rm -rf $(VENV) var $(MO)

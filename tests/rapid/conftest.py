@@ -62,15 +62,9 @@ class Field:
         self, number: str, zips: Sequence[str], language: str, *, corrections: bool = False
     ) -> subscriptions.Subscribed:
         with db.transaction(self.hotline.engine) as session:
+            request = subscriptions.Subscription(number, zips, language, corrections, HOTLINE_LINE)
             return subscriptions.subscribe(
-                session,
-                rapid=self.rapid,
-                number=number,
-                zips=zips,
-                language=language,
-                corrections=corrections,
-                line=HOTLINE_LINE,
-                now=datetime.now(UTC),
+                session, rapid=self.rapid, request=request, now=datetime.now(UTC)
             )
 
     def reply(self, volunteer_id: int, words: str, now: datetime | None = None) -> str:

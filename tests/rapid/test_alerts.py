@@ -14,6 +14,7 @@ from hotline.auth import service as auth_service
 from hotline.models import Subscriber, SubscriberZip
 from hotline.outbox.dispatcher import DispatchSettings
 from hotline.rapid import alerts, reports, subscriptions
+from hotline.rapid.commands import parse_alerts_command
 from hotline.rapid.kinds import AlertKind, AlertStatus, Channel, ReportKind
 from hotline.rapid.reports import Sighting
 from hotline.rapid.service import SenderPool, quarter_hour
@@ -202,3 +203,30 @@ def test_a_subscriber_who_deletes_is_forgotten_with_their_reports(field: Field) 
     [kept] = field.reports()
     assert (kept.reporter_sealed, kept.reporter_key) == (None, None)
     assert kept.place_sealed is not None
+
+
+def test_what_a_subscriber_is_told_in_their_language(field: Field) -> None:
+    field.zone("Little Village", ["60623"])
+    spanish = field.subscribe("+13125550161", ["60623", "60999"], "es")
+    told = subscriptions.answer(field.rapid, spanish, lang="es", first_zip="60623")
+    assert told == (
+        "Recibirá alertas de la línea de ayuda para Little Village, solo cuando nuestro equipo "
+        "las haya confirmado. Responda ALERTAS PARAR para dejar de recibirlas. Todavía no hay "
+        "zona de alertas para 60999. Para saber también cuándo un reporte fue una falsa "
+        "alarma, responda ALERTAS 60623 CORRECCIONES."
+    )
+    # What the subscriber is told to reply is what the parser reads back.
+    parsed = parse_alerts_command("ALERTAS 60623 CORRECCIONES", field.rapid.words)
+    assert parsed is not None
+    assert parsed.corrections
+    stop = parse_alerts_command("ALERTAS PARAR", field.rapid.words)
+    assert stop is not None
+    assert stop.stop
+    nothing = field.subscribe("+13125550162", ["60999"], "zh", corrections=True)
+    assert subscriptions.answer(field.rapid, nothing, lang="zh", first_zip="60999") == (
+        "目前还没有警报区域包括这些邮政编码。我们会保留它们，等有区域包括时再提醒您。"
+        " 如果举报是误报，您也会收到通知。"
+    )
+    assert subscriptions.how_to(field.rapid, lang="en").startswith(
+        "To get alerts, reply ALERTS and one or more ZIP codes, like ALERTS 60623."
+    )

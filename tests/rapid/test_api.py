@@ -203,10 +203,10 @@ def test_subscriptions_are_counts_by_zone_and_language_only(
             ("+17735550151", "es", ["60608", "60999"]),
             ("+17735550152", "zh", ["60999"]),
         ]:
+            request = subscriptions.Subscription(number, zips, lang, line="+13125550100")
             subscriptions.subscribe(
-                session, rapid=runtime.rapid, number=number, zips=zips, language=lang,
-                corrections=False, line="+13125550100", now=datetime.now(UTC),
-            )  # fmt: skip
+                session, rapid=runtime.rapid, request=request, now=datetime.now(UTC)
+            )
     answer = http.get("/api/v1/subscriptions", headers=users.coordinator)
     assert answer.json() == {
         "total": 3,

@@ -71,10 +71,8 @@ def report_every_way(field: Field) -> None:
             session, rapid=field.rapid, country="US", user=user, now=datetime.now(UTC),
             report_in=ReportCreate(kind=ReportKind.WORK, zip="60623", caller_phone=CANARY),
         )  # fmt: skip
-        subscriptions.subscribe(
-            session, rapid=field.rapid, number=CANARY, zips=["60623"], language="es",
-            corrections=True, line=HOTLINE_LINE, now=datetime.now(UTC),
-        )  # fmt: skip
+        request = subscriptions.Subscription(CANARY, ["60623"], "es", True, HOTLINE_LINE)
+        subscriptions.subscribe(session, rapid=field.rapid, request=request, now=datetime.now(UTC))
 
 
 def test_nothing_of_the_witness_or_the_subscriber_is_left_in_plain(

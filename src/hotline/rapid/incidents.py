@@ -19,7 +19,8 @@ from hotline.models import Incident, IncidentEvent, Report, Zone
 from hotline.rapid import alerts, messages, zones
 from hotline.rapid.dispatch import Advance, Crowd, Stage, advance, coordinators
 from hotline.rapid.kinds import AlertKind, IncidentStatus, ReportKind, ReportStatus
-from hotline.rapid.service import RapidResponse
+from hotline.rapid.service import Outgoing, RapidResponse
+from hotline.rapid.sighting import Sighting
 from hotline.routing.oncall import Person
 
 OPEN = sorted(IncidentStatus.open_statuses())
@@ -81,21 +82,15 @@ def join(session: Session, incident: Incident, *, ongoing: bool, at: datetime) -
 
 
 def open_incident(
-    session: Session,
-    *,
-    rapid: RapidResponse,
-    zone_id: int | None,
-    kind: ReportKind,
-    ongoing: bool,
-    line: str | None,
-    at: datetime,
+    session: Session, *, rapid: RapidResponse, sighting: Sighting, zone_id: int | None, at: datetime
 ) -> Incident:
     """A new incident for a first report; `escalate` then begins its call-out."""
     incident = Incident(
         zone_id=zone_id,
-        kind=kind,
-        ongoing=ongoing,
-        line=line or rapid.settings.senders.default or "",
+        kind=sighting.kind,
+        ongoing=sighting.ongoing,
+        # With a sender pool, call-outs go through it too, at its pace.
+        line=rapid.settings.senders.default or sighting.line or "",
         opened_at=at,
         last_report_at=at,
         expires_at=at + rapid.settings.incident_expiry,
@@ -163,10 +158,8 @@ def _call_out(
     )
     if step.backup:
         lang = rapid.settings.default_language
-        rapid.text(
-            session, sender=incident.line, to=step.backup, body=render(lang), purpose="incident",
-            key=f"{key}:backup", language=lang, now=now,
-        )  # fmt: skip
+        outgoing = Outgoing(incident.line, step.backup, render(lang), f"{key}:backup", lang)
+        rapid.text(session, text=outgoing, now=now)  # fmt: skip
     return len(step.people) + (1 if step.backup else 0)
 
 

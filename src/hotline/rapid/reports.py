@@ -21,33 +21,24 @@ from hotline.models import Incident, Report
 from hotline.rapid import incidents, zones
 from hotline.rapid.commands import zip_in
 from hotline.rapid.incidents import place_seal
-from hotline.rapid.kinds import Channel, IncidentStatus, ReportKind, ReportStatus
+from hotline.rapid.kinds import IncidentStatus, ReportStatus
 from hotline.rapid.places import coarse_place
 from hotline.rapid.service import RapidResponse
+from hotline.rapid.sighting import Sighting
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class Sighting:
-    """What a witness told the hotline.
-
-    `place` is a ZIP code or cross streets in their words; `zip_code`, when the channel
-    asked for one, finds the zone (else a ZIP code written in `place` does). `reporter`
-    is their number (E.164), kept sealed only while the report is open; `line` the
-    hotline number they reached, which call-outs are sent from.
-    """
-
-    kind: ReportKind
-    place: str
-    ongoing: bool
-    language: str
-    channel: Channel
-    reporter: str | None = None
-    line: str | None = None
-    zip_code: str | None = None
-    # For a report entered through the API without a ZIP code: the zone's id.
-    zone_id: int | None = None
+__all__ = [
+    "Sighting",
+    "SubmitReport",
+    "Submitted",
+    "forget_reporter",
+    "place_of",
+    "reporter_number",
+    "reporter_place",
+    "reports_of",
+    "submit_report",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +71,7 @@ def submit_report(
     new = incident is None
     if incident is None:
         incident = incidents.open_incident(
-            session, rapid=rapid, zone_id=zone_id, kind=sighting.kind, ongoing=sighting.ongoing,
-            line=sighting.line, at=now,
+            session, rapid=rapid, sighting=sighting, zone_id=zone_id, at=now
         )  # fmt: skip
     else:
         incidents.join(session, incident, ongoing=sighting.ongoing, at=now)

@@ -28,6 +28,21 @@ QUARTER = 15 * 60
 CLOCK_LOCALE = {"ht": "fr", "tl": "fil"}
 
 
+# What texts about incidents are, in the outbox (per-recipient caps tell them apart).
+PURPOSE = "incident"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A text to a responder or coordinator about an incident; `key` makes it idempotent."""
+
+    sender: str
+    to: str
+    body: str
+    key: str
+    language: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class SenderPool:
     """The numbers alerts go out from: a Messaging Service, several hotline numbers, or
@@ -109,28 +124,17 @@ class RapidResponse:
         except (UnknownLocaleError, ValueError):
             return f"{local:%H:%M}"
 
-    def text(
-        self,
-        session: Session,
-        *,
-        sender: str,
-        to: str,
-        body: str,
-        key: str,
-        purpose: str,
-        language: str | None,
-        now: datetime,
-    ) -> None:
+    def text(self, session: Session, *, text: Outgoing, now: datetime) -> None:
         """One text through the outbox, in the caller's transaction."""
         outbox.texts(
             vault=self.vault,
             keyring=self.keyring,
-            sender=sender,
-            recipient=to,
-            parts=[body],
-            purpose=purpose,
-            language=language,
-            key=key,
+            sender=text.sender,
+            recipient=text.to,
+            parts=[text.body],
+            purpose=PURPOSE,
+            language=text.language,
+            key=text.key,
             now=now,
             expires_in=self.settings.text_expiry,
         ).apply(session)
@@ -148,16 +152,10 @@ class RapidResponse:
         """Text each of `people` in their language; `render` words it for a language."""
         for person in people:
             lang = self.language_of(person)
-            self.text(
-                session,
-                sender=sender,
-                to=self.phone(person),
-                body=render(lang),
-                key=f"{key}:{person.id}",
-                purpose="incident",
-                language=lang,
-                now=now,
+            outgoing = Outgoing(
+                sender, self.phone(person), render(lang), f"{key}:{person.id}", lang
             )
+            self.text(session, text=outgoing, now=now)
 
 
 def quarter_hour(moment: datetime) -> datetime:

@@ -8,14 +8,14 @@ per zone and per language, never a number.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from hotline.models import Subscriber, SubscriberZip, Zone, ZoneZip
-from hotline.rapid import reports, zones
+from hotline.rapid import messages, reports, zones
 from hotline.rapid.alerts import number_place
 from hotline.rapid.schemas import LanguageCount, SubscriptionCounts, ZoneCount
 from hotline.rapid.service import RapidResponse
@@ -38,18 +38,24 @@ def number_key(rapid: RapidResponse, number: str) -> str:
     return rapid.vault.fingerprint(number, purpose=FINGERPRINT_PURPOSE)
 
 
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """Who asked for alerts (their number, E.164), for which ZIP codes, in which language,
+    whether corrections too, and the hotline number they texted."""
+
+    number: str = field(repr=False)
+    zips: Sequence[str]
+    language: str
+    corrections: bool = False
+    line: str = ""
+
+
 def subscribe(
-    session: Session,
-    *,
-    rapid: RapidResponse,
-    number: str,
-    zips: Sequence[str],
-    language: str,
-    corrections: bool,
-    line: str,
-    now: datetime,
+    session: Session, *, rapid: RapidResponse, request: Subscription, now: datetime
 ) -> Subscribed:
-    """Subscribe `number` to alerts for `zips` (added to those it has), in `language`."""
+    """Subscribe to alerts for the ZIP codes asked (added to those held), in a language."""
+    number, zips, language = request.number, request.zips, request.language
+    corrections, line = request.corrections, request.line
     key = number_key(rapid, number)
     subscriber = session.exec(select(Subscriber).where(Subscriber.number_key == key)).first()
     if subscriber is None:
@@ -132,4 +138,55 @@ def counts(session: Session) -> SubscriptionCounts:
         by_zone=[ZoneCount(zone=name, subscribers=n) for name, n in per_zone],
         by_language=[LanguageCount(language=code, subscribers=n) for code, n in per_language],
         uncovered_zips=uncovered,
+    )
+
+
+def _word(rapid: RapidResponse, lang: str, kind: str, *, command: bool) -> str:
+    language = rapid.catalogs.language(lang)
+    words = language.command_words(kind) if command else language.words(kind)
+    return words[0] if words else kind.upper()
+
+
+def answer(rapid: RapidResponse, subscribed: Subscribed, *, lang: str, first_zip: str) -> str:
+    """What a subscriber is told, in `lang`: the areas covered, what is not, corrections."""
+    alerts = _word(rapid, lang, "alerts", command=True)
+    sentences = []
+    if subscribed.areas:
+        sentences.append(
+            rapid.say(
+                lang,
+                messages.SUBSCRIBED,
+                areas=", ".join(subscribed.areas),
+                alerts=alerts,
+                stop=_word(rapid, lang, "stop", command=False),
+            )
+        )
+        if subscribed.uncovered:
+            sentences.append(
+                rapid.say(lang, messages.UNCOVERED, zips=", ".join(subscribed.uncovered))
+            )
+    else:
+        sentences.append(rapid.say(lang, messages.NOTHING_COVERED))
+    if subscribed.corrections:
+        sentences.append(rapid.say(lang, messages.CORRECTIONS_ON))
+    else:
+        sentences.append(
+            rapid.say(
+                lang,
+                messages.CORRECTIONS_OFFER,
+                alerts=alerts,
+                zip=first_zip,
+                corrections=_word(rapid, lang, "corrections", command=True),
+            )
+        )
+    return " ".join(sentences)
+
+
+def how_to(rapid: RapidResponse, *, lang: str) -> str:
+    """How to write the alerts command, in `lang` (for an `ALERTS` that is not valid)."""
+    return rapid.say(
+        lang,
+        messages.ALERTS_HOW,
+        alerts=_word(rapid, lang, "alerts", command=True),
+        stop=_word(rapid, lang, "stop", command=False),
     )
