@@ -239,3 +239,16 @@ def test_a_report_that_cannot_be_kept_never_takes_the_spool_down(field: Field) -
     field.hotline.runtime.recorder.record([broken, good])
     assert field.hotline.runtime.recorder.flush() == 2
     assert len(field.reports()) == 1
+
+
+def test_a_flood_of_reports_calls_responders_out_once_per_kind(field: Field, now: datetime) -> None:
+    village = field.zone("Little Village", ["60623"])
+    field.responder("Ana", ANA, "es", [village])
+    for n in range(40):
+        kind = list(ReportKind)[n % 5]
+        report(field, sighting(kind=kind, reporter=WITNESS), now + n * MINUTE / 4)
+    assert [i.reports for i in field.incidents()] == [8, 8, 8, 8, 8]
+    # Five call-outs, one per kind; nothing unverified reaches anyone else.
+    field.clock = now + 10 * MINUTE
+    assert len(field.texts_to(ANA)) == 5
+    assert field.alerts() == []
