@@ -60,9 +60,11 @@ bench-all: bench ## every benchmark (needs wrk, espeak-ng, sox)
 	$(BIN)/python bench/sms_webhook.py
 	$(BIN)/python bench/outbox_drain.py
 	$(BIN)/python bench/urgent_path.py
+	$(BIN)/python bench/report_path.py
 	$(BIN)/python bench/oncall_lookup.py
 	$(BIN)/python bench/console_pages.py
 	$(BIN)/python bench/floods.py
+	$(BIN)/python bench/raid_night.py
 
 bench-console: $(STAMP) $(MO) ## the console's pages against the API's JSON for the same roster
 	$(BIN)/python bench/console_pages.py

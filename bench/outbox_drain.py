@@ -577,6 +577,8 @@ def drain_worker(job: WorkerJob, go: Event, results: Any) -> None:
             engine=engine,
             gateway=gateway,
             vault=Vault(job.vault_secret),
+            # Pseudonyms only look up opt-outs and daily caps here: any key will do.
+            keyring=Keyring(base_epoch=0, base_key=secrets.token_bytes(32), epoch_days=EPOCH_DAYS),
             settings=DispatchSettings(rate_per_second=job.rate, status_callback=STATUS_CALLBACK),
         )
         pending_rows(engine)  # connects, so the timed drain does not pay for it

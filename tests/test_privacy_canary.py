@@ -36,6 +36,7 @@ PATHS = [
     ["2", "4", "0", "9", "1", "-", "-", "-"],  # resources, change language, silence
     ["-", "-", "1", "1"],  # silence into English, urgent, nobody answers
     ["5", "2", "3", "0"],  # Arabic, rights, the rights by text message
+    ["2", "3", "1", "60623", "1", "1", "-", "-", "-"],  # Spanish, a report by keys
 ]
 
 

@@ -42,6 +42,8 @@ from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
 from hotline.outbox.service import StatusReport
 from hotline.privacy.pseudonym import Keyring, key_file_matches
 from hotline.privacy.vault import Vault
+from hotline.rapid import router as rapid_router
+from hotline.rapid.service import rapid_response
 from hotline.rights import resources
 from hotline.rights.texts import rights_parts
 from hotline.roster import router as roster_router
@@ -65,7 +67,7 @@ from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow
-from hotline.voice.promises import CallbackRequest, RightsRequest
+from hotline.voice.promises import CallbackRequest, ReportRequest, RightsRequest
 from hotline.voice.router import promise_builders as voice_promises
 from hotline.voice.router import routes as voice_routes
 from hotline.voice.twiml import CallbackRenderer, Renderer
@@ -130,6 +132,7 @@ def build_runtime(
         expires_in=timedelta(minutes=settings.sms_expiry_minutes),
     )
     callback_renderer = CallbackRenderer(renderer, catalogs, settings.public_url)
+    roster = RosterCache(engine=engine, timezone=settings.zone)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -147,7 +150,7 @@ def build_runtime(
         ),
         vault=vault,
         preferences=PreferenceCache(keep=timedelta(days=settings.remember_language_days)),
-        roster=RosterCache(engine=engine, timezone=settings.zone),
+        roster=roster,
         tiers=tiers,
         callback_renderer=callback_renderer,
         alerts=alerts,
@@ -166,6 +169,9 @@ def build_runtime(
         static_fallback=static_fallback,
         rights_ledger=RightsLedger(),
         spool=spool,
+        rapid=rapid_response(
+            settings, catalogs=catalogs, vault=vault, keyring=keyring, roster=roster
+        ),
     )
     runtime.texting = _texting(runtime)
     spool.apply = spool_apply(runtime)
@@ -181,6 +187,7 @@ def spool_codec() -> Codec:
     codec.register(
         RightsRequest,
         CallbackRequest,
+        ReportRequest,
         DeferredText,
         PendingEvent,
         RecordCall,
@@ -360,6 +367,7 @@ def create_app(
     _health_routes(app, runtime)
     _error_handlers(app, runtime)
     roster_router.install(app)
+    rapid_router.install(app)
     if settings.audio_dir is not None and settings.audio_base_url is None:
         app.router.routes.append(audio_route(runtime.renderer.recordings))
     # Last: the console's error pages wrap the handlers installed before it.
@@ -482,6 +490,11 @@ def make_dispatcher(settings: Settings, runtime: Runtime, *, workers: int = 1) -
             recipient_segments_per_day=settings.recipient_segments_per_day,
             exempt=frozenset(settings.backup_numbers),
             delete_from_twilio=settings.delete_from_twilio,
+            sender_rates=(
+                {settings.messaging_service_sid: settings.messaging_service_rate}
+                if settings.messaging_service_sid
+                else {}
+            ),
         ),
     )
 

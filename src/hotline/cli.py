@@ -69,6 +69,8 @@ app.add_typer(i18n_app, name="i18n")
 app.add_typer(roster_app, name="roster")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+zones_app = typer.Typer(help="Zones for rapid response.", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
 
 DEMO_HOTLINE = "+13125550100"
 # Fictional numbers (555-0100 to 555-0199) in area codes that exist, for simulated callers.
@@ -236,7 +238,8 @@ def purge() -> None:
     typer.echo(
         f"purged: {purged.call_events} call events, {purged.preferences} remembered "
         f"languages, {purged.outbox_deleted} finished messages "
-        f"({purged.outbox_emptied} emptied of sealed data)",
+        f"({purged.outbox_emptied} emptied of sealed data), {purged.reports} reports, "
+        f"{purged.incidents} incidents",
         err=True,
     )
 
@@ -445,6 +448,38 @@ def roster_import(
         f"volunteers: {report.volunteers_created} added, {report.volunteers_updated} updated, "
         f"{report.volunteers_unchanged} unchanged; weekly shifts: {report.shifts_created} "
         f"added, {report.shifts_kept} already there"
+    )
+
+
+@zones_app.command("import")
+def zones_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="CSV: zone,zip (and neighbours)"
+        ),
+    ],
+) -> None:
+    """Create or update zones and their ZIP codes from a CSV file: all of it, or nothing."""
+    from hotline import db
+    from hotline.rapid import zone_import
+
+    settings = _environment()
+    with (
+        db.transaction(_database(settings)) as session,
+        file.open(newline="", encoding="utf-8-sig") as rows,
+    ):
+        report = zone_import.import_zones(session=session, rows=rows)
+        if not report.ok:
+            session.rollback()
+    for problem in report.problems:
+        typer.echo(f"{file.name}: {problem}", err=True)
+    if not report.ok:
+        typer.echo(f"nothing was imported: {len(report.problems)} problem(s)", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"zones: {report.created} added, {report.updated} updated, {report.unchanged} "
+        f"unchanged; {report.zips} ZIP codes"
     )
 
 

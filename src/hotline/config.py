@@ -41,6 +41,7 @@ REQUIRED = (
     "HOTLINE_SECRET_KEY",
     "HOTLINE_BACKUP_NUMBER",
 )
+MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-f]{32}")
 
 
 def e164(number: str, *, field: str, region: str = "US") -> str:
@@ -136,13 +137,46 @@ class Settings(BaseSettings):
     # How often the Now page fetches itself again.
     console_refresh_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    # Rapid response. Reports of one kind in one zone this close together are one incident.
+    incident_window_minutes: int = Field(default=30, ge=1, le=240)
+    # Nobody took a call-out (GO) in this long: the next stage of responders is texted.
+    incident_realert_minutes: int = Field(default=5, ge=1, le=60)
+    # An incident nobody verified in this long expires.
+    incident_expiry_minutes: int = Field(default=180, ge=10)
+    # Responders who can take one call-out.
+    incident_responders: int = Field(default=1, ge=1, le=2)
+    report_retention_days: int = Field(default=30, ge=1)
+    # Alerts wait for a coordinator's approval before they go out.
+    alert_approval: bool = False
+    # A NOTICE result goes as a correction to subscribers who asked for corrections.
+    alert_corrections: bool = True
+    alert_expiry_minutes: int = Field(default=60, ge=5)
+    # The sender pool for alerts: a Messaging Service, or several hotline numbers.
+    alert_senders: Annotated[list[str], NoDecode] = []
+    messaging_service_sid: str | None = None
+    # Messages a second handed to Twilio for the Messaging Service (its pool's pace).
+    messaging_service_rate: float = Field(default=10.0, gt=0)
 
     # Set by `--demo` only, never by the environment: the stand-in and demo roster.
     _demo: bool = PrivateAttr(default=False)
 
-    _split_lists = field_validator("languages", "voice_menu", "sms_countries", mode="before")(
-        _split
-    )
+    _split_lists = field_validator(
+        "languages", "voice_menu", "sms_countries", "alert_senders", mode="before"
+    )(_split)
+
+    @field_validator("alert_senders")
+    @classmethod
+    def _senders(cls, value: list[str]) -> list[str]:
+        return [e164(number, field="HOTLINE_ALERT_SENDERS") for number in value]
+
+    @field_validator("messaging_service_sid", mode="before")
+    @classmethod
+    def _messaging_service(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is not None and not MESSAGING_SERVICE_SID.fullmatch(str(value)):
+            raise ValueError("HOTLINE_MESSAGING_SERVICE_SID is MG and 32 hexadecimal digits")
+        return value
 
     @field_validator("line_languages", mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from hotline.models import User
 from hotline.outbox.caps import RightsLedger
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
+from hotline.rapid.service import RapidResponse
 from hotline.routing.escalation import Tier
 from hotline.routing.oncall import Person
 from hotline.routing.service import RosterCache, volunteer_phone_place
@@ -65,6 +66,8 @@ class Runtime:
     rights_texts: dict[str, tuple[str, ...]]
     # Rendered at start-up, so the last resort needs no catalog lookup at all.
     static_fallback: str
+    # Reports, incidents and alerts.
+    rapid: RapidResponse
     # When the rights went by text to each number lately, as this process knows it.
     rights_ledger: RightsLedger
     # What must be written, kept on disk until the database has it.

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hotline.deps import Runtime, tick_claims
 from hotline.news import Handler, Listener
 from hotline.privacy import retention
+from hotline.rapid import scheduled as rapid_scheduled
 from hotline.startup import short_reason, unreachable
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def jobs(runtime: Runtime) -> list[Job]:
         Job("keys", KEY_RATCHET_SECONDS, runtime.keyring.ratchet, "each"),
         Job("database", DATABASE_WATCH_SECONDS, DatabaseWatch(runtime).check, "each"),
         Job("claims", CALLBACK_TICK_SECONDS, lambda: tick_callbacks(runtime), "one"),
+        Job("rapid-response", rapid_scheduled.TICK_SECONDS, lambda: tick_rapid(runtime), "one"),
         Job(
             "purge",
             settings.purge_interval_minutes * 60,
@@ -89,6 +91,11 @@ def tick_callbacks(runtime: Runtime) -> int:
     """Expire, announce again or hand to the backup number the claims that are due; close
     the text cases that went quiet. Returns how many were handled."""
     return tick_claims(runtime)
+
+
+def tick_rapid(runtime: Runtime) -> rapid_scheduled.Ticked:
+    """Escalate call-outs nobody took, expire incidents nobody verified, queue alerts."""
+    return rapid_scheduled.tick(runtime.engine, rapid=runtime.rapid, now=datetime.now(UTC))
 
 
 class DatabaseWatch:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from hotline import db
 from hotline.config import Settings
-from hotline.models import Shift, Volunteer
+from hotline.models import Shift, Volunteer, Zone
 from hotline.privacy.vault import Vault
 from hotline.roster.demo import DEMO_VOLUNTEERS, seed_demo
 from hotline.routing.service import load_snapshot
@@ -73,3 +73,17 @@ def test_the_demo_speaks_only_enabled_languages(engine: Engine, settings: Settin
         "Maria (demo)": "en",
         "Sam (demo)": "en",
     }
+
+
+def test_the_demo_has_two_zones_with_responders_on_call(engine: Engine, settings: Settings) -> None:
+    now = datetime.now(UTC)
+    seed(engine, settings)
+    with Session(engine) as session:
+        zones = {zone.name: zone.id for zone in session.exec(select(Zone)).all()}
+        snapshot = load_snapshot(session, timezone=settings.zone, at=now)
+    assert set(zones) == {"Pilsen", "Little Village"}
+    assert [p.name for p in snapshot.responders(now, zones["Pilsen"] or 0)] == [
+        "Ana (demo)",
+        "Sam (demo)",
+    ]
+    assert len(snapshot.responders(now, zones["Little Village"] or 0)) == 2

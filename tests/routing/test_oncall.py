@@ -973,3 +973,21 @@ def test_slow_path_with_a_cover_reports_only_who_holds_the_shift_at_that_instant
     stale = snapshot(shifts=[day], covers=[lunch], taken_at=chicago(2026, 6, 1))
     assert ids(stale.on_call(chicago(2026, 1, 13, 10))) == [1]
     assert ids(stale.on_call(chicago(2026, 1, 13, 12))) == [2]
+
+
+def test_responders_of_a_zone_are_those_on_call_and_available_there() -> None:
+    at = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    people = [
+        Person(1, "Ana", ("es",), zones=(7,)),
+        Person(2, "Luis", ("es",), zones=(7, 8), availability="off"),
+        Person(3, "Wei", ("zh",), zones=(8,)),
+        Person(4, "Sam", ("en",), zones=(7,)),
+    ]
+    shifts = [ShiftSpec(i, i, at - timedelta(hours=1), at + timedelta(hours=1)) for i in (1, 2, 3)]
+    snapshot = RosterSnapshot(
+        people=people, shifts=shifts, covers=[], timezone=ZoneInfo("UTC"), taken_at=at
+    )
+    assert [p.id for p in snapshot.responders(at, 7)] == [1]
+    assert [p.id for p in snapshot.responders(at, 8)] == [3]
+    assert snapshot.responders(at + timedelta(hours=2), 7) == []
+    assert snapshot.responders(at, 9) == []

@@ -14,6 +14,7 @@ from twilio.rest import Client
 
 from hotline.simulator.standin import StandinRecord, create_standin
 from hotline.telephony.segments import segments
+from hotline.telephony.twilio_gateway import TwilioGateway
 from tests.support import served as serving
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -163,6 +164,7 @@ CALLS = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
         (MESSAGES, {"To": RECIPIENT, "From": SENDER, "Body": "x" * 1601}, 21617),
         (MESSAGES, {"To": "+15005550001", "From": SENDER, "Body": "Hi"}, 21211),
         (MESSAGES, {"To": "+15005550009", "From": SENDER, "Body": "Hi"}, 21614),
+        (MESSAGES, {"To": RECIPIENT, "MessagingServiceSid": "MG123", "Body": "Hi"}, 21705),
         (CALLS, {"From": SENDER, "Url": "https://h.example.org/x"}, 21201),
         (CALLS, {"To": VOLUNTEER, "Url": "https://h.example.org/x"}, 21213),
         (CALLS, {"To": VOLUNTEER, "From": SENDER}, 21205),
@@ -261,3 +263,17 @@ def test_nothing_is_logged_about_numbers_or_bodies(
 )
 def test_segments_follow_gsm_7_and_ucs_2_limits(body: str, expected: int) -> None:
     assert segments(body) == expected
+
+
+def test_the_gateway_sends_through_a_messaging_service_when_the_sender_is_one(
+    served: tuple[str, StandinRecord], record: StandinRecord
+) -> None:
+    gateway = TwilioGateway(account_sid=ACCOUNT_SID, auth_token=TOKEN, api_url=served[0])
+    service = "MG" + "ab" * 16
+    sent = gateway.send_message(to=RECIPIENT, from_=service, body="Alerta confirmada.")
+    assert sent.status == "accepted"
+    plain = gateway.send_message(to=RECIPIENT, from_=SENDER, body="Hola.")
+    assert plain.status == "queued"
+    first, second = record.messages
+    assert (first["messaging_service_sid"], first["from"]) == (service, None)
+    assert (second["messaging_service_sid"], second["from"]) == (None, SENDER)

@@ -66,7 +66,7 @@ def test_choosing_a_language_opens_the_main_menu_in_it(
     assert menu[0].startswith(urgent_line)
     # 0 barges into the first menu; the repeat is heard whole, then two more after
     # silences, then goodbye.
-    assert len(menu) == 6 * 3 + 1
+    assert len(menu) == 7 * 3 + 1
     assert result.ended_by == "hangup"
 
 

@@ -72,19 +72,22 @@ def test_a_key_that_means_nothing_repeats_the_language_menu(digit: str) -> None:
     assert gather(reply).next == CallState("language", attempt=1)
 
 
-def test_main_menu_offers_no_reporting_option() -> None:
+def test_main_menu_offers_reporting_on_3() -> None:
     reply = flow.main_menu("en", HOTLINE)
     assert messages(reply) == [
         flow.MAIN_URGENT,
         flow.MAIN_DETAINED,
         flow.MAIN_RIGHTS,
+        flow.MAIN_REPORT,
         flow.MAIN_RESOURCES,
         flow.MAIN_LANGUAGE,
         flow.MAIN_REPEAT,
     ]
     reply = flow.respond(CallState("main", "en"), Pressed("3"), HOTLINE)
+    assert messages(reply) == list(flow.REPORT_KINDS.values())
+    assert gather(reply).next == CallState("report_what", "en")
+    reply = flow.respond(CallState("main", "en"), Pressed("6"), HOTLINE)
     assert messages(reply)[0] == flow.NOT_AN_OPTION
-    assert gather(reply).next == CallState("main", "en")
 
 
 ANA = Leg(1, "+13125550101", "es")

@@ -23,6 +23,9 @@ KEYWORD_KINDS = (
     "delete",
     "greeting",
 )
+# Words a text starts with, followed by more: a report, a subscription to alerts
+# (and the word asking for corrections too).
+COMMAND_KINDS = ("report", "alerts", "corrections")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +47,15 @@ class Language:
     audio_only: bool = False
     standin: str = ""
     keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    commands: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def words(self, kind: str) -> tuple[str, ...]:
         """The SMS keywords of `kind` in this language."""
         return dict(self.keywords).get(kind, ())
+
+    def command_words(self, kind: str) -> tuple[str, ...]:
+        """The words of `kind` a text may start with, in this language."""
+        return dict(self.commands).get(kind, ())
 
 
 def _language(code: str, path: Path) -> Language:
@@ -59,10 +67,15 @@ def _language(code: str, path: Path) -> Language:
     unknown = set(keywords) - set(KEYWORD_KINDS)
     if unknown:
         raise CatalogError(f"{path}: unknown keyword kinds {sorted(unknown)}")
+    commands = raw.pop("commands", {})
+    unknown = set(commands) - set(COMMAND_KINDS)
+    if unknown:
+        raise CatalogError(f"{path}: unknown command kinds {sorted(unknown)}")
     try:
         language = Language(
             code=code,
             keywords=tuple((kind, tuple(words)) for kind, words in sorted(keywords.items())),
+            commands=tuple((kind, tuple(words)) for kind, words in sorted(commands.items())),
             **raw,
         )
     except TypeError as error:

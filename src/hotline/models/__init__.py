@@ -24,6 +24,19 @@ from hotline.models.outbox import (
     RightsSent,
     SenderPace,
 )
+from hotline.models.rapid import (
+    Alert,
+    Incident,
+    IncidentClaim,
+    IncidentEvent,
+    Report,
+    Subscriber,
+    SubscriberZip,
+    VolunteerZone,
+    Zone,
+    ZoneNeighbour,
+    ZoneZip,
+)
 from hotline.models.roster import AVAILABILITY, ROLES, Shift, ShiftOverride, Volunteer
 from hotline.models.sms import OptOut, SmsCase, SmsInbound
 
@@ -35,6 +48,7 @@ __all__ = [
     "ROLES",
     "STATUS_RANK",
     "USER_ROLES",
+    "Alert",
     "AuditEntry",
     "CallEvent",
     "CallRecord",
@@ -50,10 +64,14 @@ __all__ = [
     "ClaimStatus",
     "ConsoleSession",
     "Disposition",
+    "Incident",
+    "IncidentClaim",
+    "IncidentEvent",
     "IndicatorRollup",
     "KeyCheck",
     "OptOut",
     "OutboxMessage",
+    "Report",
     "RightsSent",
     "SenderPace",
     "Shift",
@@ -61,7 +79,13 @@ __all__ = [
     "SmsCase",
     "SmsInbound",
     "SpoolApplied",
+    "Subscriber",
+    "SubscriberZip",
     "User",
     "Volunteer",
+    "VolunteerZone",
+    "Zone",
+    "ZoneNeighbour",
+    "ZoneZip",
     "metadata",
 ]

@@ -35,7 +35,8 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=80, unique=True)
-    sender: str = Field(max_length=32, index=True)
+    # A hotline number, or a Messaging Service SID (MG and 32 hex digits).
+    sender: str = Field(max_length=40, index=True)
     recipient_key: str = Field(max_length=64, index=True)
     key_epoch: int
     recipient_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
@@ -73,7 +74,7 @@ class SenderPace(SQLModel, table=True):
 
     __tablename__ = "sender_pace"
 
-    sender: str = Field(primary_key=True, max_length=32)
+    sender: str = Field(primary_key=True, max_length=40)
     next_slot_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 

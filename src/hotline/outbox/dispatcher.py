@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -76,6 +76,12 @@ class DispatchSettings:
     # Delete each message from Twilio once final; this long after sending at the latest.
     delete_from_twilio: bool = True
     delete_after: timedelta = timedelta(hours=24)
+    # Senders with a pace of their own (a Messaging Service sends from a pool of numbers).
+    sender_rates: Mapping[str, float] = field(default_factory=dict)
+
+    def rate(self, sender: str) -> float | None:
+        """Messages a second `sender` may send; None for no limit."""
+        return self.sender_rates.get(sender, self.rate_per_second)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +420,7 @@ class Dispatcher:
 
     def _push_pace_after_late_send(self, sender: str, slot: datetime, started: datetime) -> None:
         """A send that starts late pushes the next slot back: the gap never shrinks."""
-        rate = self._settings.rate_per_second
+        rate = self._settings.rate(sender)
         if rate is None or started - slot <= LATE:
             return
         self._push_pace(sender, started + timedelta(seconds=1 / rate))
@@ -437,7 +443,7 @@ class Dispatcher:
 
     def _reserve_slot(self, sender: str) -> datetime:
         """The moment this dispatcher may send from `sender`; the next is pushed back."""
-        rate = self._settings.rate_per_second
+        rate = self._settings.rate(sender)
         interval = timedelta(seconds=1 / rate) if rate is not None else timedelta(0)
         while True:
             # The slot is a moment just ahead, so committing the reservation never eats

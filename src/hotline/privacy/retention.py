@@ -7,16 +7,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, text, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from hotline.config import Settings
 from hotline.models import (
+    Alert,
     CallerPreference,
     CallEvent,
     ConsoleSession,
     Disposition,
+    Incident,
     OptOut,
     OutboxMessage,
+    Report,
     RightsSent,
     SmsInbound,
     SpoolApplied,
@@ -45,6 +48,8 @@ class Purged:
     preferences: int
     outbox_emptied: int
     outbox_deleted: int
+    reports: int = 0
+    incidents: int = 0
 
 
 def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) -> Purged:
@@ -101,12 +106,23 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             .where(col(OutboxMessage.status).not_in(OPEN))
             .where(col(OutboxMessage.updated_at) < now - OUTBOX_RETENTION)
         ).rowcount
+        # A reporter's number goes when their incident closes; should the tick that closes
+        # it not have run, it goes here once the incident is past its expiry.
+        session.exec(
+            update(Report)
+            .where(col(Report.reporter_sealed).is_not(None))
+            .where(col(Report.minute) < now - timedelta(minutes=settings.incident_expiry_minutes))
+            .values(reporter_sealed=None, reporter_key=None)
+        )
+        reports, incidents = _purge_reports(
+            session, now - timedelta(days=settings.report_retention_days)
+        )
         session.commit()
     if engine.dialect.name == "sqlite":
         # Deleted rows linger in the write-ahead log until it is folded into the file.
         with engine.connect() as connection:
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    purged = Purged(events, forgotten, emptied, deleted)
+    purged = Purged(events, forgotten, emptied, deleted, reports, incidents)
     log.info(
         "purge done",
         extra={
@@ -114,6 +130,20 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             "preferences": forgotten,
             "outbox_emptied": emptied,
             "outbox_deleted": deleted,
+            "reports": reports,
+            "incidents": incidents,
         },
     )
     return purged
+
+
+def _purge_reports(session: Session, cutoff: datetime) -> tuple[int, int]:
+    """Reports, and incidents with their history and alerts, older than `cutoff`."""
+    reports = session.exec(delete(Report).where(col(Report.minute) < cutoff)).rowcount
+    old = select(Incident.id).where(col(Incident.last_report_at) < cutoff)
+    session.exec(delete(Alert).where(col(Alert.incident_id).in_(old)))
+    session.exec(
+        delete(Alert).where(col(Alert.incident_id).is_(None)).where(col(Alert.created_at) < cutoff)
+    )
+    incidents = session.exec(delete(Incident).where(col(Incident.last_report_at) < cutoff)).rowcount
+    return reports, incidents

@@ -15,8 +15,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Path, Query, R
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
 
 from hotline.auth import service as auth_service
+from hotline.auth.schemas import ErrorPublic, ValidationProblem
 from hotline.auth.service import InvalidField, Unauthorized
 from hotline.deps import Coordinator, CurrentUser, Runtime, RuntimeDep, SessionDep, tick_claims
 from hotline.models import Shift, ShiftOverride, Volunteer
@@ -26,7 +28,6 @@ from hotline.roster.schemas import (
     AvailabilityUpdate,
     CallPublic,
     CoveragePublic,
-    ErrorPublic,
     GapPublic,
     LanguageCoveragePublic,
     Moment,
@@ -35,7 +36,6 @@ from hotline.roster.schemas import (
     OverridePublic,
     ShiftCreate,
     ShiftPublic,
-    ValidationProblem,
     VolunteerCreate,
     VolunteerPublic,
     VolunteerUpdate,
@@ -111,6 +111,15 @@ def _refresh_later(runtime: Runtime, background: BackgroundTasks) -> None:
     background.add_task(tick_claims, runtime)
 
 
+def _public(
+    session: Session, runtime: Runtime, volunteers: list[Volunteer]
+) -> list[VolunteerPublic]:
+    """`volunteers` as the API shows them, with the zones they respond in."""
+    zones = service.zone_names(session, [v.id for v in volunteers if v.id is not None])
+    tz = runtime.settings.zone
+    return [VolunteerPublic.of(v, tz, zones.get(v.id or 0, [])) for v in volunteers]
+
+
 def _enabled(runtime: Runtime, language: str | None, *, loc: tuple[str, str]) -> None:
     if language is not None and language not in runtime.catalogs.languages:
         enabled = ", ".join(sorted(runtime.catalogs.languages))
@@ -141,7 +150,7 @@ def create_volunteer(
         user=user,
     )
     _refresh_later(runtime, background)
-    return VolunteerPublic.of(volunteer, runtime.settings.zone)
+    return _public(session, runtime, [volunteer])[0]
 
 
 @router.get("/volunteers", response_model=list[VolunteerPublic], tags=[VOLUNTEERS])
@@ -149,8 +158,7 @@ def list_volunteers(
     _user: Coordinator, session: SessionDep, runtime: RuntimeDep
 ) -> list[VolunteerPublic]:
     """Every volunteer, oldest first."""
-    zone = runtime.settings.zone
-    return [VolunteerPublic.of(v, zone) for v in service.list_volunteers(session=session)]
+    return _public(session, runtime, service.list_volunteers(session=session))
 
 
 @router.get(
@@ -159,9 +167,11 @@ def list_volunteers(
     tags=[VOLUNTEERS],
     responses=NOT_FOUND,
 )
-def get_volunteer(volunteer: OwnVolunteerDep, runtime: RuntimeDep) -> VolunteerPublic:
+def get_volunteer(
+    volunteer: OwnVolunteerDep, session: SessionDep, runtime: RuntimeDep
+) -> VolunteerPublic:
     """One volunteer; a volunteer may read only themself."""
-    return VolunteerPublic.of(volunteer, runtime.settings.zone)
+    return _public(session, runtime, [volunteer])[0]
 
 
 @router.patch(
@@ -178,7 +188,7 @@ def update_volunteer(
     runtime: RuntimeDep,
     background: BackgroundTasks,
 ) -> VolunteerPublic:
-    """Change a volunteer's name, phone, languages, role or whether they are active."""
+    """Change a volunteer's name, phone, languages, role, zones or whether they are active."""
     volunteer = service.update_volunteer(
         session=session,
         vault=runtime.vault,
@@ -189,7 +199,7 @@ def update_volunteer(
         user=user,
     )
     _refresh_later(runtime, background)
-    return VolunteerPublic.of(volunteer, runtime.settings.zone)
+    return _public(session, runtime, [volunteer])[0]
 
 
 @router.delete(
@@ -229,7 +239,7 @@ def set_availability(
         session=session, volunteer=volunteer, availability_in=availability_in, user=user
     )
     _refresh_later(runtime, background)
-    return VolunteerPublic.of(volunteer, runtime.settings.zone)
+    return _public(session, runtime, [volunteer])[0]
 
 
 @router.post(
@@ -363,7 +373,7 @@ def on_call(
     return OnCallPublic(
         at=now.astimezone(zone),
         language=language,
-        volunteers=[VolunteerPublic.of(volunteer, zone) for volunteer in volunteers],
+        volunteers=_public(session, runtime, volunteers),
     )
 
 

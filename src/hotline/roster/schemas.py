@@ -8,6 +8,7 @@ Every datetime in an answer is in the hotline's time zone, with its offset.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -66,6 +67,10 @@ LanguageCode = Annotated[
     AfterValidator(_language_code),
 ]
 Languages = Annotated[list[LanguageCode], Field(min_length=1, max_length=12)]
+ZoneNames = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]],
+    Field(max_length=20, description="Names of the zones they respond in while on call."),
+]
 
 
 class _Strict(BaseModel):
@@ -89,6 +94,7 @@ class VolunteerCreate(_Strict):
     languages: Languages = Field(description="Language codes, most fluent first.")
     role: Role = "legal_volunteer"
     active: bool = True
+    zones: ZoneNames | None = None
 
 
 class VolunteerUpdate(_Strict):
@@ -99,8 +105,9 @@ class VolunteerUpdate(_Strict):
     languages: Languages | None = None
     role: Role | None = None
     active: bool | None = None
+    zones: ZoneNames | None = None
 
-    _present = field_validator("name", "phone", "languages", "role", "active")(_not_null)
+    _present = field_validator("name", "phone", "languages", "role", "active", "zones")(_not_null)
 
 
 class AvailabilityUpdate(_Strict):
@@ -186,11 +193,12 @@ class VolunteerPublic(BaseModel):
     active: bool
     availability: str
     break_until: datetime | None
+    zones: list[str] = Field(description="The zones they respond in while on call.")
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: Volunteer, zone: ZoneInfo) -> VolunteerPublic:
+    def of(cls, row: Volunteer, zone: ZoneInfo, zones: Sequence[str] = ()) -> VolunteerPublic:
         assert row.id is not None
         return cls(
             id=row.id,
@@ -201,6 +209,7 @@ class VolunteerPublic(BaseModel):
             active=row.active,
             availability=row.availability,
             break_until=_local(row.break_until, zone),
+            zones=list(zones),
             created_at=_at(row.created_at, zone),
             updated_at=_at(row.updated_at, zone),
         )
@@ -316,22 +325,3 @@ class CallPublic(BaseModel):
             seconds_to_first_ring=_seconds(asked, row.first_ring_at),
             seconds_to_answer=_seconds(asked, row.answered_at),
         )
-
-
-class ErrorPublic(BaseModel):
-    """A refusal: 401, 403, 404 or 409."""
-
-    error: str
-    message: str
-
-
-class FieldProblem(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationProblem(BaseModel):
-    """422: what is wrong with which field. The submitted value is never echoed."""
-
-    detail: list[FieldProblem]

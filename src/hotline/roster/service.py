@@ -7,7 +7,7 @@ or in part beyond the hint, goes into an error, a log line or the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from hotline.db import aware
 from hotline.errors import HotlineError, NotFound
 from hotline.models import CallRecord, Shift, ShiftOverride, User, Volunteer
 from hotline.privacy.vault import Vault
+from hotline.rapid import zones as rapid_zones
 from hotline.roster.schemas import (
     AvailabilityUpdate,
     OverrideCreate,
@@ -133,6 +134,7 @@ def create_volunteer(
     now = now or datetime.now(UTC)
     number = phone_number(volunteer_in.phone, country=country)
     languages = enabled_languages(volunteer_in.languages, enabled=enabled)
+    zone_ids = _zone_ids(session, volunteer_in.zones)
     _refuse_taken(session=session, vault=vault, number=number, own_id=None)
     volunteer = Volunteer.model_validate(
         {
@@ -150,16 +152,36 @@ def create_volunteer(
     _set_phone(volunteer, vault=vault, number=number)
     session.add(volunteer)
     _flush_unique(session)
+    assert volunteer.id is not None
+    fields = ["name", "phone", "languages", "role", "active"]
+    if zone_ids:
+        rapid_zones.set_volunteer_zones(session, volunteer.id, zone_ids)
+        fields.append("zones")
     auth_service.record(
         session=session,
         user=user,
         action="create",
         entity="volunteer",
         entity_id=volunteer.id,
-        fields=["name", "phone", "languages", "role", "active"],
+        fields=fields,
         now=now,
     )
     return volunteer
+
+
+def _zone_ids(session: Session, names: Sequence[str] | None) -> list[int]:
+    if not names:
+        return []
+    return rapid_zones.zone_ids(session=session, names=names, loc=("body", "zones"))
+
+
+def zone_names(session: Session, volunteer_ids: Collection[int]) -> dict[int, list[str]]:
+    """The names of the zones each volunteer responds in."""
+    names = rapid_zones.names(session)
+    return {
+        volunteer_id: sorted(names[z] for z in zone_ids if z in names)
+        for volunteer_id, zone_ids in rapid_zones.volunteer_zone_ids(session, volunteer_ids).items()
+    }
 
 
 def update_volunteer(
@@ -198,6 +220,11 @@ def update_volunteer(
         changed.append("active")
         if not volunteer.active:
             _leave(session=session, volunteer=volunteer, now=now)
+    if volunteer_in.zones is not None:
+        assert volunteer.id is not None
+        zone_ids = _zone_ids(session, volunteer_in.zones)
+        if rapid_zones.set_volunteer_zones(session, volunteer.id, zone_ids):
+            changed.append("zones")
     if not changed:
         return volunteer
     volunteer.updated_at = now

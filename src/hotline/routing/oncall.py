@@ -34,6 +34,8 @@ class Person:
     break_until: datetime | None = None
     phone_sealed: bytes = b""
     phone_key: str = ""
+    # The zones they respond in while on call (rapid response), by zone id.
+    zones: tuple[int, ...] = ()
 
     def available(self, at: datetime) -> bool:
         """Active, and neither off nor on a break that is still running at `at`."""
@@ -203,9 +205,12 @@ class RosterSnapshot:
                 else:
                     self._part_hour[hour].append(interval)
         self._speakers: dict[str, set[int]] = defaultdict(set)
+        self._responders: dict[int, set[int]] = defaultdict(set)
         for person in self.people.values():
             for code in person.languages:
                 self._speakers[code].add(person.id)
+            for zone_id in person.zones:
+                self._responders[zone_id].add(person.id)
 
     @cached_property
     def phone_keys(self) -> frozenset[str]:
@@ -239,6 +244,14 @@ class RosterSnapshot:
         if language is None:
             return sorted(people, key=lambda p: p.id)
         return sorted(people, key=lambda p: (p.fluency(language), p.id))
+
+    def responders(self, at: datetime, zone_id: int) -> list[Person]:
+        """Who is on call and available at `at` and responds in zone `zone_id`, by id."""
+        ids = self.scheduled(at) & self._responders.get(zone_id, set())
+        return sorted(
+            (self.people[i] for i in ids if i in self.people and self.people[i].available(at)),
+            key=lambda p: p.id,
+        )
 
     def gaps(
         self, language: str, start: datetime, end: datetime

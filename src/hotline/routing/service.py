@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -17,14 +18,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from hotline.db import aware
-from hotline.models import CallRecord, Shift, ShiftOverride, Volunteer
+from hotline.models import CallRecord, Shift, ShiftOverride, Volunteer, VolunteerZone
 from hotline.routing.oncall import CoverSpec, Person, RosterSnapshot, ShiftSpec
 
 log = logging.getLogger(__name__)
 
 
-def person(volunteer: Volunteer) -> Person:
-    """The routing view of a volunteer row."""
+def person(volunteer: Volunteer, zones: tuple[int, ...] = ()) -> Person:
+    """The routing view of a volunteer row, with the zones they respond in."""
     assert volunteer.id is not None
     return Person(
         id=volunteer.id,
@@ -36,6 +37,7 @@ def person(volunteer: Volunteer) -> Person:
         break_until=aware(volunteer.break_until) if volunteer.break_until else None,
         phone_sealed=volunteer.phone_sealed,
         phone_key=volunteer.phone_key,
+        zones=zones,
     )
 
 
@@ -49,8 +51,11 @@ def load_snapshot(session: Session, *, timezone: ZoneInfo, at: datetime) -> Rost
     volunteers = session.exec(select(Volunteer)).all()
     shifts = session.exec(select(Shift)).all()
     covers = session.exec(select(ShiftOverride)).all()
+    zones: dict[int, list[int]] = defaultdict(list)
+    for link in session.exec(select(VolunteerZone)).all():
+        zones[link.volunteer_id].append(link.zone_id)
     return RosterSnapshot(
-        people=[person(v) for v in volunteers],
+        people=[person(v, tuple(sorted(zones.get(v.id or 0, ())))) for v in volunteers],
         shifts=[
             ShiftSpec(
                 id=s.id or 0,

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,7 @@ CALL_TO_ERRORS: Mapping[str, tuple[int, str]] = {
     "+15005550003": (21215, "Geo permission configuration is not permitting call"),
     "+15005550004": (21216, "Call blocked by Twilio blocklist"),
 }
+MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 _ENDED = frozenset({"canceled", "completed", "busy", "failed", "no-answer"})
 # A message still on its way cannot be deleted (Twilio's error 20009).
 _IN_PROGRESS = frozenset({"queued", "accepted", "sending", "scheduled"})
@@ -116,6 +118,8 @@ def create_standin(
             raise StandinError(400, 21604, "A 'To' phone number is required.")
         if not sender and not service:
             raise StandinError(400, 21603, "A 'From' phone number is required.")
+        if service is not None and not MESSAGING_SERVICE_SID.fullmatch(service):
+            raise StandinError(400, 21705, "The Messaging Service Sid is invalid.")
         if not body and not media:
             raise StandinError(400, 21602, "Message body is required.")
         if len(body) > BODY_LIMIT:

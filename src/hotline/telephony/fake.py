@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from hotline.errors import TelephonyError
-from hotline.telephony.gateway import Record, Sent
+from hotline.telephony.gateway import Record, Sent, is_messaging_service
 
 
 @dataclass
@@ -38,16 +38,18 @@ class FakeGateway:
         with self._lock:
             self._fail_if_told(to)
             sid = f"SM{next(self._ids):032d}"
+            service = from_ if is_messaging_service(from_) else None
             self.messages.append(
                 {
                     "to": to,
-                    "from": from_,
+                    "from": None if service else from_,
+                    "messaging_service_sid": service,
                     "body": body,
                     "status_callback": status_callback,
                     "sid": sid,
                 }
             )
-            return Sent(sid=sid, status="queued")
+            return Sent(sid=sid, status="accepted" if service else "queued")
 
     def create_call(
         self, *, to: str, from_: str, url: str, status_callback: str | None = None

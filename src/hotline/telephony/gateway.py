@@ -17,9 +17,18 @@ class Sent:
     status: str
 
 
+def is_messaging_service(sender: str) -> bool:
+    """Whether `sender` is a Twilio Messaging Service (MG…), which picks a number itself."""
+    return sender.startswith("MG")
+
+
 class Gateway(Protocol):
     """Sends texts, places calls, deletes their records. Errors raise TelephonyError
-    with Twilio's code; a record already gone is not an error."""
+    with Twilio's code; a record already gone is not an error.
+
+    A text's `from_` is a hotline number (E.164) or a Messaging Service SID (MG…): the
+    gateway sends the latter as `MessagingServiceSid`, and Twilio picks the number.
+    """
 
     def send_message(
         self, *, to: str, from_: str, body: str, status_callback: str | None = None

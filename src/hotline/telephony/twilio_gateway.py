@@ -12,7 +12,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from hotline.errors import TelephonyError
-from hotline.telephony.gateway import Record, Sent
+from hotline.telephony.gateway import Record, Sent, is_messaging_service
 
 # Without a timeout the SDK waits for ever on a stuck connection.
 REQUEST_TIMEOUT_SECONDS = 10
@@ -54,9 +54,12 @@ class TwilioGateway:
     def send_message(
         self, *, to: str, from_: str, body: str, status_callback: str | None = None
     ) -> Sent:
+        sender = (
+            {"messaging_service_sid": from_} if is_messaging_service(from_) else {"from_": from_}
+        )
         try:
             message = self._client.messages.create(
-                to=to, from_=from_, body=body, status_callback=status_callback
+                to=to, body=body, status_callback=status_callback, **sender
             )
         except TwilioRestException as error:
             raise self._refused(error) from None

@@ -11,12 +11,20 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from hotline.i18n.translator import N_, Msg
+from hotline.rapid.kinds import ReportKind
 from hotline.rights.resources import FRAMES, Resource
 from hotline.rights.script import DISCLAIMER, SECTIONS
 from hotline.routing.escalation import BACKUP_LEG, Leg, Plan
 
-Step = Literal["language", "main", "rights", "resources", "urgent", "callback"]
-STEPS: tuple[Step, ...] = ("language", "main", "rights", "resources", "urgent", "callback")
+Step = Literal[
+    "language", "main", "rights", "resources", "urgent", "callback",
+    "report_what", "report_zip", "report_confirm", "report_when",
+]  # fmt: skip
+STEPS: tuple[Step, ...] = (
+    "language", "main", "rights", "resources", "urgent", "callback",
+    "report_what", "report_zip", "report_confirm", "report_when",
+)  # fmt: skip
+REPORT_STEPS = frozenset(STEPS[6:])
 
 # Seconds Twilio waits for a key after the prompts end.
 MENU_TIMEOUT = 5
@@ -37,6 +45,7 @@ LANGUAGE_OPTION = N_("voice", "For English, press %(digit)s.")
 MAIN_URGENT = N_("voice", "If immigration agents are at your door, press 1.")
 MAIN_DETAINED = N_("voice", "If someone was just detained, also press 1.")
 MAIN_RIGHTS = N_("voice", "To hear your rights, press 2.")
+MAIN_REPORT = N_("voice", "To report immigration agents you see, press 3.")
 MAIN_RESOURCES = N_(
     "voice", "For free legal clinics, emergency numbers and community workshops, press 4."
 )
@@ -101,6 +110,30 @@ CALLBACK_CANNOT_NOW = N_("voice", "We cannot take your callback request right no
 TO_A_PERSON = N_("voice", "We are connecting you to a person now.")
 RESOURCES_INTRO = N_("voice", "Here are places that can help you.")
 RESOURCES_KEYS = N_("voice", "Press 1 to hear this again. Press 0 for the main menu.")
+# Reporting what you see (3): each option its own sentence, so a caller who knows the
+# keys presses as soon as theirs is said (bench/report_path.py measures the path).
+REPORT_KINDS: dict[ReportKind, Msg] = {
+    ReportKind.HOME: N_("voice", "If agents are at a home, press 1."),
+    ReportKind.WORK: N_("voice", "At a workplace or a school, press 2."),
+    ReportKind.STREET: N_("voice", "On the street or at a checkpoint, press 3."),
+    ReportKind.TAKEN: N_("voice", "If someone was taken, press 4."),
+    ReportKind.OTHER: N_("voice", "For something else, press 5."),
+}
+REPORT_ZIP = N_("voice", "Enter the five-digit ZIP code of the place.")
+REPORT_ZIP_INVALID = N_("voice", "That was not a five-digit ZIP code.")
+# TRANSLATORS: %(zip)s is a ZIP code said digit by digit: "6 0 6 2 3".
+REPORT_ZIP_READBACK = N_("voice", "You entered %(zip)s.")
+REPORT_ZIP_RIGHT = N_("voice", "If that is right, press 1.")
+REPORT_ZIP_AGAIN = N_("voice", "To enter it again, press 2.")
+REPORT_WHEN_NOW = N_("voice", "If it is happening now, press 1.")
+REPORT_WHEN_ENDED = N_("voice", "If it has ended, press 2.")
+REPORT_THANKS = N_("voice", "Thank you. Your report goes to our responders, who will check it.")
+REPORT_SAFETY = N_(
+    "voice", "Stay at a safe distance and do not interfere. You may record from a safe place."
+)
+REPORT_STATUS = N_("voice", "This hotline never asks anyone about their immigration status.")
+# Tries at the ZIP code before the report goes on without one.
+ZIP_TRIES = 2
 APOLOGY = N_("voice", "We are sorry, something went wrong. We are connecting you to a person now.")
 APOLOGY_NO_BACKUP = N_(
     "voice", "We are sorry, something went wrong. Please call this number again in a minute."
@@ -124,6 +157,9 @@ class CallState:
     attested: bool = False
     # The rights went by text during this call already.
     texted: bool = False
+    # A report under way: the kind's key (1 to 5) and the ZIP code entered.
+    kind: str = ""
+    zip: str = ""
 
     def query(self) -> list[tuple[str, str]]:
         """The state as query parameters, keys sorted, as Twilio signs them."""
@@ -138,6 +174,10 @@ class CallState:
             items["section"] = str(self.section)
         if self.step in ("urgent", "callback"):
             items["tier"] = str(self.tier)
+        if self.kind:
+            items["kind"] = self.kind
+        if self.zip:
+            items["zip"] = self.zip
         return sorted(items.items())
 
     @classmethod
@@ -160,6 +200,15 @@ class CallState:
         tier = int(query.get("tier", "0"))
         if not 0 <= tier <= MAX_TIERS:
             raise ValueError("tier out of range")
+        kind, zip_code = query.get("kind", ""), query.get("zip", "")
+        if kind and (step not in REPORT_STEPS or ReportKind.from_digit(kind) is None):
+            raise ValueError("kind out of range")
+        if zip_code and not (len(zip_code) == 5 and zip_code.isascii() and zip_code.isdigit()):
+            raise ValueError("not a ZIP code")
+        if step in REPORT_STEPS - {"report_what"} and not kind:
+            raise ValueError("a report step past the first needs a kind")
+        if step == "report_confirm" and not zip_code:
+            raise ValueError("a read-back needs a ZIP code")
         return cls(
             step=step,
             lang=lang,
@@ -168,6 +217,8 @@ class CallState:
             tier=tier,
             attested=query.get("verified") == "1",
             texted=query.get("texted") == "1",
+            kind=kind,
+            zip=zip_code,
         )
 
 
@@ -225,11 +276,12 @@ class Say:
 
 @dataclass(frozen=True, slots=True)
 class Gather:
-    """Speak `prompts`, interruptible, and send one key (or none) to `next`."""
+    """Speak `prompts`, interruptible, and send up to `digits` keys (or none) to `next`."""
 
     prompts: tuple[Say, ...]
     next: CallState
     timeout: int
+    digits: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +331,18 @@ class RequestCallback:
     lang: str
 
 
-Effect = TextRights | RememberLanguage | RequestCallback
+@dataclass(frozen=True, slots=True)
+class ReportSighting:
+    """Pass a report to the responders: what (a kind), where (a ZIP code, or "" when the
+    caller could not enter one), and whether it is still going on."""
+
+    lang: str
+    kind: ReportKind
+    zip: str
+    ongoing: bool
+
+
+Effect = TextRights | RememberLanguage | RequestCallback | ReportSighting
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +413,8 @@ def _respond(state: CallState, event: Event, hotline: Hotline, plan: Plan | None
         return _rights_key(state, lang, event, hotline)
     if state.step == "resources":
         return _resources_key(lang, event.digits, hotline)
+    if state.step in REPORT_STEPS:
+        return _report_key(state, lang, event.digits, hotline)
     # A key pressed while a dial was being set up means nothing: offer the menu.
     return main_menu(lang, hotline)
 
@@ -425,7 +490,7 @@ def main_menu(
     lang: str, hotline: Hotline, *, attempt: int = 0, prefix: tuple[Say, ...] = ()
 ) -> Reply:
     """The main menu in `lang`, urgent help first."""
-    options = [MAIN_URGENT, MAIN_DETAINED, MAIN_RIGHTS, MAIN_RESOURCES]
+    options = [MAIN_URGENT, MAIN_DETAINED, MAIN_RIGHTS, MAIN_REPORT, MAIN_RESOURCES]
     if lang in hotline.audio_only:
         options.append(MAIN_TEXT_RIGHTS)
     options += [MAIN_LANGUAGE, MAIN_REPEAT]
@@ -460,6 +525,8 @@ def _main_menu_key(
         return _urgent(lang, hotline, plan, after=0)
     if digits == "2":
         return _with_notes(rights_section(lang, 1), Note("rights.section", "1"))
+    if digits == "3":
+        return _with_notes(report_what(lang), Note("report.started"))
     if digits == "4":
         return _with_notes(resources(lang, hotline), Note("resources"))
     if digits == "8" and lang in hotline.audio_only:
@@ -601,6 +668,92 @@ def _resources_key(lang: str, digits: str, hotline: Hotline) -> Reply:
         MENU_TIMEOUT,
     )
     return Reply((gather,), lang, (Note("menu.invalid", "resources"),))
+
+
+def report_what(lang: str, *, attempt: int = 0, prefix: tuple[Say, ...] = ()) -> Reply:
+    """What did the caller see: one sentence per kind, keys 1 to 5."""
+    prompts = prefix + tuple(Say(message, lang) for message in REPORT_KINDS.values())
+    return Reply((Gather(prompts, CallState("report_what", lang, attempt), MENU_TIMEOUT),), lang)
+
+
+def _report_ask(state: CallState, lang: str, *, attempt: int, prefix: tuple[Say, ...]) -> Reply:
+    """The prompt of a report's step `state.step`, asked (again)."""
+    step = replace(state, attempt=attempt)
+    if state.step == "report_what":
+        return report_what(lang, attempt=attempt, prefix=prefix)
+    if state.step == "report_zip":
+        prompts: tuple[Say, ...] = (Say(REPORT_ZIP, lang),)
+        return Reply((Gather(prefix + prompts, step, MENU_TIMEOUT, digits=5),), lang)
+    if state.step == "report_confirm":
+        readback = Say(REPORT_ZIP_READBACK, lang, (("zip", " ".join(state.zip)),))
+        prompts = (readback, Say(REPORT_ZIP_RIGHT, lang), Say(REPORT_ZIP_AGAIN, lang))
+    else:
+        prompts = (Say(REPORT_WHEN_NOW, lang), Say(REPORT_WHEN_ENDED, lang))
+    return Reply((Gather(prefix + prompts, step, MENU_TIMEOUT),), lang)
+
+
+def _report_step(step: Step, lang: str, kind: str, zip_code: str = "") -> Reply:
+    state = CallState(step, lang, kind=kind, zip=zip_code)
+    return _report_ask(state, lang, attempt=0, prefix=())
+
+
+def _report_key(state: CallState, lang: str, digits: str, hotline: Hotline) -> Reply:
+    """One answer in a report: the kind, the ZIP code, its read-back, then now or ended."""
+    if state.step != "report_what" and ReportKind.from_digit(state.kind) is None:
+        return report_what(lang)
+    if state.step == "report_confirm" and not state.zip:
+        return _report_step("report_zip", lang, state.kind)
+    if state.step == "report_zip":
+        return _zip_key(state, lang, digits)
+    moved = _report_advance(state, lang, digits, hotline)
+    if moved is not None:
+        return moved
+    if not digits and state.attempt >= 1:
+        # A second silence: back to the menu before a kind is chosen, else go on.
+        if state.step == "report_what":
+            return main_menu(lang, hotline)
+        if state.step == "report_confirm":
+            return _report_step("report_when", lang, state.kind, state.zip)
+        return _report_done(lang, state.kind, state.zip, ongoing=True, hotline=hotline)
+    attempt = state.attempt if digits else state.attempt + 1
+    prefix = (Say(NOT_AN_OPTION, lang),) if digits else ()
+    note = Note("menu.invalid" if digits else "menu.silent", "report")
+    return _with_notes(_report_ask(state, lang, attempt=attempt, prefix=prefix), note)
+
+
+def _report_advance(state: CallState, lang: str, digits: str, hotline: Hotline) -> Reply | None:
+    """The next step for a key that means something here; None for one that does not."""
+    if state.step == "report_what":
+        chosen = ReportKind.from_digit(digits)
+        if chosen is None:
+            return None
+        return _with_notes(
+            _report_step("report_zip", lang, chosen.digit), Note("report.kind", chosen)
+        )
+    if state.step == "report_confirm" and digits in ("1", "2"):
+        next_step: Step = "report_when" if digits == "1" else "report_zip"
+        return _report_step(next_step, lang, state.kind, state.zip if digits == "1" else "")
+    if state.step == "report_when" and digits in ("1", "2"):
+        return _report_done(lang, state.kind, state.zip, ongoing=digits == "1", hotline=hotline)
+    return None
+
+
+def _zip_key(state: CallState, lang: str, digits: str) -> Reply:
+    if len(digits) == 5 and digits.isascii() and digits.isdigit():
+        return _report_step("report_confirm", lang, state.kind, digits)
+    if state.attempt + 1 < ZIP_TRIES:
+        prefix = (Say(REPORT_ZIP_INVALID, lang),)
+        return _report_ask(state, lang, attempt=state.attempt + 1, prefix=prefix)
+    # The caller cannot enter it: the report goes on without a ZIP code.
+    return _with_notes(_report_step("report_when", lang, state.kind), Note("report.no_zip"))
+
+
+def _report_done(lang: str, kind: str, zip_code: str, *, ongoing: bool, hotline: Hotline) -> Reply:
+    """Thank the caller, remind them to stay safe, and back to the main menu."""
+    chosen = ReportKind.from_digit(kind) or ReportKind.OTHER
+    said = (Say(REPORT_THANKS, lang), Say(REPORT_SAFETY, lang), Say(REPORT_STATUS, lang))
+    reply = _with_notes(main_menu(lang, hotline, prefix=said), Note("report.submitted", chosen))
+    return replace(reply, effects=(ReportSighting(lang, chosen, zip_code, ongoing),))
 
 
 def spoken_digits(number: str) -> str:

@@ -30,3 +30,17 @@ class CallbackRequest:
     lang: str
     call_ref: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """A sighting reported by keys: what (1 to 5), the ZIP code, whether it goes on; the
+    reporter's number only when a text can reach it (for a responder's question)."""
+
+    kind: str
+    zip: str
+    ongoing: bool
+    lang: str
+    reporter: str | None
+    line: str | None
+    at: datetime

@@ -25,12 +25,14 @@ from hotline.models import ClaimStatus, OutboxMessage
 from hotline.outbox import service as outbox_service
 from hotline.outbox.caps import RightsText
 from hotline.outbox.deletions import deletion
+from hotline.rapid import reports
+from hotline.rapid.kinds import Channel, ReportKind
 from hotline.routing.escalation import Plan, plan
 from hotline.routing.service import RecordCall
 from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import CallStatus, VoiceWebhook, first, parse_query
 from hotline.voice import flow
-from hotline.voice.promises import CallbackRequest, RightsRequest
+from hotline.voice.promises import CallbackRequest, ReportRequest, RightsRequest
 from hotline.voice.twiml import ACCEPT_PATH, LEG_PATH, NEXT_PATH, SCREEN_PATH, STATUS_PATH
 
 log = logging.getLogger(__name__)
@@ -454,10 +456,36 @@ def _carry_out(
 ) -> bool:
     """Keep what the flow asked for: promises go to the spool on disk before the caller
     hears them. False when a promise could not be kept (the caller is then told).
-    Nothing is kept for a withheld number: every such caller would share it."""
-    if caller is None or not textable(caller):
-        return True
+    A withheld number may report a sighting, but nothing is kept of or for it: every
+    such caller would share it."""
     now = datetime.now(UTC)
+    promises: list[object] = [
+        _report(hook, caller, effect, now)
+        for effect in effects
+        if isinstance(effect, flow.ReportSighting)
+    ]
+    if caller is not None and textable(caller):
+        promises += _for_the_caller(runtime, hook, caller, effects, attested, now)
+    if not promises:
+        return True
+    try:
+        runtime.spool.append(promises)
+    except SpoolError:
+        log.error("a promise to a caller could not be spooled; the caller is told")
+        return False
+    return True
+
+
+def _for_the_caller(
+    runtime: Runtime,
+    hook: VoiceWebhook,
+    caller: str,
+    effects: tuple[flow.Effect, ...],
+    attested: bool,
+    now: datetime,
+) -> list[object]:
+    """What the caller asked for by number: their language remembered (when the carrier
+    vouches for it), the rights by text, a callback."""
     keyring = runtime.keyring
     epoch = keyring.current_epoch(now)
     call_ref, _ = _call_ref(runtime, hook.call_sid)
@@ -476,14 +504,22 @@ def _carry_out(
         elif isinstance(effect, flow.TextRights) and sender:
             promises.append(RightsRequest(caller, sender, effect.lang, call_ref, now))
             runtime.rights_ledger.add(keyring.pseudonym(caller, epoch=epoch), now)
-    if not promises:
-        return True
-    try:
-        runtime.spool.append(promises)
-    except SpoolError:
-        log.error("a promise to a caller could not be spooled; the caller is told")
-        return False
-    return True
+    return promises
+
+
+def _report(
+    hook: VoiceWebhook, caller: str | None, effect: flow.ReportSighting, now: datetime
+) -> ReportRequest:
+    """A sighting reported on this call; only a number a text can reach is kept."""
+    return ReportRequest(
+        kind=str(effect.kind),
+        zip=effect.zip,
+        ongoing=effect.ongoing,
+        lang=effect.lang,
+        reporter=caller if textable(caller) else None,
+        line=hook.hotline_number,
+        at=now,
+    )
 
 
 def promise_builders(runtime: Runtime) -> dict[type, Callable[[Any], object]]:
@@ -491,7 +527,23 @@ def promise_builders(runtime: Runtime) -> dict[type, Callable[[Any], object]]:
     return {
         RightsRequest: lambda promise: _rights_text(runtime, promise),
         CallbackRequest: lambda promise: open_callback(runtime, promise),
+        ReportRequest: lambda promise: _submit_report(runtime, promise),
     }
+
+
+def _submit_report(runtime: Runtime, promise: ReportRequest) -> reports.SubmitReport:
+    """The write that keeps a report taken by voice and calls responders out."""
+    sighting = reports.Sighting(
+        kind=ReportKind(promise.kind),
+        place=promise.zip,
+        ongoing=promise.ongoing,
+        language=promise.lang,
+        channel=Channel.VOICE,
+        reporter=promise.reporter,
+        line=promise.line,
+        zip_code=promise.zip or None,
+    )
+    return reports.SubmitReport(runtime.rapid, sighting, promise.at)
 
 
 def _rights_text(runtime: Runtime, promise: RightsRequest) -> RightsText:

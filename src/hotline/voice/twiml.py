@@ -64,7 +64,7 @@ class Renderer:
                     action=self.action_url(intent.next),
                     method="POST",
                     input="dtmf",
-                    num_digits=1,
+                    num_digits=intent.digits,
                     timeout=intent.timeout,
                     action_on_empty_result=True,
                 )

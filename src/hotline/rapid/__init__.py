@@ -1,0 +1,1 @@
+"""Rapid response: sighting reports, incidents verified by responders, alerts to subscribers."""
