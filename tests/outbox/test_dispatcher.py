@@ -203,7 +203,11 @@ def test_the_pace_per_sender_is_never_exceeded(
         return original(**kwargs)  # type: ignore[arg-type]
 
     gateway.send_message = timed  # type: ignore[method-assign,assignment]
-    dispatcher(engine, gateway, clock, rate=2.0).run_once()
+    send = dispatcher(engine, gateway, clock, rate=2.0)
+    for _ in range(20):
+        if not send.run_once():
+            clock.now += timedelta(milliseconds=100)
+    assert len(sends) == 6
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(sends)]
     assert gaps == [0.5] * 5
 

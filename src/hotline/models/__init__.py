@@ -16,6 +16,7 @@ from hotline.models.claim import (
 from hotline.models.deployment import KeyCheck, SpoolApplied
 from hotline.models.indicators import DISPOSITION_KINDS, Disposition, IndicatorRollup
 from hotline.models.outbox import (
+    BULK,
     FINAL,
     REFUSALS,
     STATUS_RANK,
@@ -42,6 +43,7 @@ from hotline.models.sms import OptOut, SmsCase, SmsInbound
 
 __all__ = [
     "AVAILABILITY",
+    "BULK",
     "DISPOSITION_KINDS",
     "FINAL",
     "REFUSALS",

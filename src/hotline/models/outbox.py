@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary
+from sqlalchemy import Column, DateTime, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 # Statuses in the order they can follow each other; a callback never moves a row back.
@@ -26,12 +26,16 @@ STATUS_RANK = {
 FINAL = frozenset({"delivered", "read", "undelivered", "failed", "expired", "canceled", "refused"})
 # Why the outbox itself refused a message (status "refused").
 REFUSALS = ("country", "recipient_cap")
+# What a sender sends first: anything for a caller, volunteer or responder before
+# alerts to subscribers, which may be thousands at once.
+URGENT, BULK = 0, 1
 
 
 class OutboxMessage(SQLModel, table=True):
     """One text message to send. Recipient and body are sealed until handed to Twilio."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "status", "priority", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=80, unique=True)
@@ -50,6 +54,7 @@ class OutboxMessage(SQLModel, table=True):
     parts: int = 1
     segments: int = 1
     status: str = Field(default="pending", max_length=16, index=True)
+    priority: int = Field(default=URGENT, sa_column_kwargs={"server_default": "0"})
     # Why the outbox refused it: a country not served, or a number sent too much.
     refusal: str | None = Field(default=None, max_length=16)
     attempts: int = 0

@@ -2,14 +2,15 @@
 
 Any number of dispatchers may run against one PostgreSQL database: rows are claimed
 with FOR UPDATE SKIP LOCKED and a compare-and-set on their status, so no two send
-the same row, and each sender's pace is a row that every dispatcher reserves from.
-Within one dispatcher several rows are sent at once (each sender still at its pace),
-so one request Twilio leaves hanging does not hold up the rest of the outbox.
+the same row, and each sender's pace is a row that every dispatcher reserves from
+(`outbox.pace`). A claim takes only rows whose sender may send within the pace's
+horizon, urgent rows before bulk ones (alerts to subscribers), so a backlog from one
+sender never holds up another's, nor a caller's text behind a fan-out. Within one
+dispatcher several rows are sent at once, so one request Twilio leaves hanging does not
+hold up the rest of the outbox.
 
-Before a row goes out it is checked once more, whatever feature queued it: a number
-that opted out since is not texted; a number outside the served countries, or a
-caller's number already sent its day's worth of segments, is refused, and the row
-says why. Volunteers' and the backup numbers are exempt from that daily cap.
+Before a row goes out it is checked once more (`outbox.refusals`), and a row refused
+says why.
 """
 
 from __future__ import annotations
@@ -22,29 +23,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Engine, exists, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from hotline.db import aware
 from hotline.errors import TelephonyError
-from hotline.models import OptOut, OutboxMessage, SenderPace, Volunteer
+from hotline.models import OutboxMessage, SenderPace
 from hotline.outbox.deletions import Deletions
+from hotline.outbox.pace import HORIZON, Pace
+from hotline.outbox.refusals import Refusals
 from hotline.outbox.service import carrier_ref, place
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import SealError, Vault
 from hotline.telephony.gateway import Gateway, Record
-from hotline.telephony.numbers import region
 
 log = logging.getLogger(__name__)
 
-# How far ahead an idle sender's next slot is set, and how late a send may start
-# before the pace is pushed back after it.
-LEAD = timedelta(milliseconds=30)
-LATE = timedelta(milliseconds=5)
 # A row out of the dispatcher's hands keeps nothing that could reach the recipient.
 EMPTIED = {"recipient_sealed": None, "body_sealed": None, "claimed_until": None}
-DAY = timedelta(hours=24)
 
 Clock = Callable[[], datetime]
 
@@ -99,6 +96,8 @@ class Claimed:
     lease_until: datetime | None = None
     recipient_key: str = ""
     segments: int = 1
+    # The moment reserved for it in its sender's pace.
+    slot: datetime | None = None
 
 
 class Dispatcher:
@@ -123,6 +122,15 @@ class Dispatcher:
         self._clock = clock
         self._sleep = sleep
         self.deletions = Deletions(engine=engine, gateway=gateway, vault=vault, clock=clock)
+        self._pace = Pace(engine=engine, clock=clock, rate=settings.rate)
+        self._refusals = Refusals(
+            vault=vault,
+            keyring=keyring,
+            countries=settings.countries,
+            segments_per_day=settings.recipient_segments_per_day,
+            exempt=settings.exempt,
+            clock=clock,
+        )
 
     def run(self, stop: threading.Event, *, idle: float = 0.5) -> None:
         """Send until `stop` is set, resting `idle` seconds when nothing is due."""
@@ -158,21 +166,32 @@ class Dispatcher:
         return len(claimed)
 
     def claim(self, limit: int | None = None) -> list[Claimed]:
-        """Due rows, now held by this dispatcher for one lease."""
+        """Due rows, now held by this dispatcher for one lease, each with its slot."""
         now = self._clock()
+        size = min(limit or self._settings.batch, self._settings.batch)
         with Session(self._engine, expire_on_commit=False) as session:
             self._expire(session, now)
+            paced_ahead = (
+                exists()
+                .where(col(SenderPace.sender) == col(OutboxMessage.sender))
+                .where(col(SenderPace.next_slot_at) > now + HORIZON)
+            )
             candidates = session.exec(
-                select(OutboxMessage.id)
+                select(OutboxMessage.id, OutboxMessage.sender)
                 .where(OutboxMessage.status == "pending")
                 .where(col(OutboxMessage.next_attempt_at) <= now)
-                .order_by(col(OutboxMessage.id))
-                .limit(min(limit or self._settings.batch, self._settings.batch))
-                .with_for_update(skip_locked=True)
+                .where(~paced_ahead)
+                .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
+                .limit(self._settings.batch)
+                .with_for_update(skip_locked=True, of=OutboxMessage)
             ).all()
             held: list[int] = []
+            room: dict[str, int] = {}
             lease = now + self._settings.lease
-            for row_id in candidates:
+            for row_id, sender in candidates:
+                left = room.setdefault(sender, self._pace.per_round(sender, size))
+                if left == 0 or len(held) == size:
+                    continue
                 taken = session.exec(
                     update(OutboxMessage)
                     .where(col(OutboxMessage.id) == row_id)
@@ -187,21 +206,45 @@ class Dispatcher:
                 if taken.rowcount == 1:
                     assert row_id is not None
                     held.append(row_id)
+                    room[sender] = left - 1
             rows = (
                 session.exec(
                     select(OutboxMessage)
                     .where(col(OutboxMessage.id).in_(held))
-                    .order_by(col(OutboxMessage.id))
+                    .order_by(col(OutboxMessage.priority), col(OutboxMessage.id))
                 ).all()
                 if held
                 else []
             )
             session.commit()
-        return [
+        opened = [
             replace(claimed, lease_until=lease)
             for row in rows
             if (claimed := self._open(row, now)) is not None
         ]
+        return [row for row in map(self._slotted, opened) if row is not None]
+
+    def _slotted(self, row: Claimed) -> Claimed | None:
+        """`row` with its slot reserved; None, and the row back in the queue untried,
+        when another dispatcher reserved the sender's close slots first."""
+        slot = self._pace.reserve(row.sender)
+        if slot is not None:
+            return replace(row, slot=slot)
+        with Session(self._engine) as session:
+            session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .where(col(OutboxMessage.status) == "sending")
+                .where(col(OutboxMessage.claimed_until) == row.lease_until)
+                .values(
+                    status="pending",
+                    claimed_until=None,
+                    attempts=OutboxMessage.attempts - 1,
+                    updated_at=self._clock(),
+                )
+            )
+            session.commit()
+        return None
 
     def _expire(self, session: Session, now: datetime) -> None:
         # A raid alert that is hours late is worse than none: past its expiry it is dropped.
@@ -252,7 +295,9 @@ class Dispatcher:
         """Renew this dispatcher's lease on `row` (False if it lost the row meanwhile),
         and say why it must not go out now, if it must not."""
         with Session(self._engine) as session:
-            refusal = self._refusal(session, row)
+            refusal = self._refusals.refusal(
+                session, recipient=row.recipient, kind=row.kind, segments=row.segments
+            )
             renewed = session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row.id)
@@ -262,36 +307,6 @@ class Dispatcher:
             ).rowcount
             session.commit()
         return renewed == 1, refusal
-
-    def _refusal(self, session: Session, row: Claimed) -> str | None:
-        """ "opted_out", "country" or "recipient_cap" when the row must not be sent."""
-        keys = self._keyring.pseudonyms(row.recipient, at=self._clock())
-        if row.kind == "sms":
-            opted = session.exec(
-                select(OptOut.contact_key).where(col(OptOut.contact_key).in_(keys))
-            )
-            if opted.first() is not None:
-                return "opted_out"
-        if region(row.recipient) not in self._settings.countries:
-            return "country"
-        if self._exempt(session, row.recipient):
-            return None
-        sent = session.exec(
-            select(func.coalesce(func.sum(OutboxMessage.segments), 0))
-            .where(col(OutboxMessage.recipient_key).in_(keys))
-            .where(col(OutboxMessage.sent_at) >= self._clock() - DAY)
-        ).one()
-        if int(sent) + row.segments > self._settings.recipient_segments_per_day:
-            return "recipient_cap"
-        return None
-
-    def _exempt(self, session: Session, number: str) -> bool:
-        if number in self._settings.exempt:
-            return True
-        key = self._vault.fingerprint(number, purpose="volunteer")
-        return (
-            session.exec(select(Volunteer.id).where(Volunteer.phone_key == key)).first() is not None
-        )
 
     def _send_logged(self, row: Claimed) -> None:
         try:
@@ -304,7 +319,7 @@ class Dispatcher:
         if self._clock() >= aware(row.expires_at):
             self._finish(row.id, status="expired", now=self._clock())
             return
-        slot = self._reserve_slot(row.sender)
+        slot = row.slot or self._clock()
         wait = (slot - self._clock()).total_seconds()
         if wait > 0:
             self._sleep(wait)
@@ -317,7 +332,7 @@ class Dispatcher:
             self._refuse(row, refusal)
             return
         started = self._clock()
-        self._push_pace_after_late_send(row.sender, slot, started)
+        self._pace.after_late_send(row.sender, slot, started)
         callback = self._settings.status_callback
         try:
             if row.kind == "call":
@@ -367,7 +382,7 @@ class Dispatcher:
         if error.retry_after is not None:
             # Twilio said how long to wait: so long, and this sender waits with it.
             delay = timedelta(seconds=error.retry_after)
-            self._push_pace(row.sender, now + delay)
+            self._pace.push(row.sender, now + delay)
         if now + delay >= aware(row.expires_at):
             self._finish(row.id, status="expired", now=now, error_code=error.twilio_code)
             return
@@ -417,61 +432,3 @@ class Dispatcher:
                 .values(status=status)
             )
             session.commit()
-
-    def _push_pace_after_late_send(self, sender: str, slot: datetime, started: datetime) -> None:
-        """A send that starts late pushes the next slot back: the gap never shrinks."""
-        rate = self._settings.rate(sender)
-        if rate is None or started - slot <= LATE:
-            return
-        self._push_pace(sender, started + timedelta(seconds=1 / rate))
-
-    def _push_pace(self, sender: str, earliest: datetime) -> None:
-        """No send from `sender` before `earliest`."""
-        with Session(self._engine) as session:
-            pushed = session.exec(
-                update(SenderPace)
-                .where(col(SenderPace.sender) == sender)
-                .where(col(SenderPace.next_slot_at) < earliest)
-                .values(next_slot_at=earliest)
-            )
-            if pushed.rowcount == 0 and session.get(SenderPace, sender) is None:
-                session.add(SenderPace(sender=sender, next_slot_at=earliest))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-
-    def _reserve_slot(self, sender: str) -> datetime:
-        """The moment this dispatcher may send from `sender`; the next is pushed back."""
-        rate = self._settings.rate(sender)
-        interval = timedelta(seconds=1 / rate) if rate is not None else timedelta(0)
-        while True:
-            # The slot is a moment just ahead, so committing the reservation never eats
-            # into the gap before the next one.
-            now = self._clock() + LEAD
-            with Session(self._engine) as session:
-                pace = session.get(SenderPace, sender)
-                if pace is None:
-                    if rate is None:
-                        return self._clock()
-                    session.add(SenderPace(sender=sender, next_slot_at=now + interval))
-                    try:
-                        session.commit()
-                    except IntegrityError:
-                        continue
-                    return now
-                previous = pace.next_slot_at
-                slot = max(aware(previous), now)
-                if rate is None:
-                    # No pace of our own, but one Twilio asked for (Retry-After) stands.
-                    return slot if aware(previous) > now else self._clock()
-                # Compare-and-set: another dispatcher that reserved first makes us read again.
-                moved = session.exec(
-                    update(SenderPace)
-                    .where(col(SenderPace.sender) == sender)
-                    .where(col(SenderPace.next_slot_at) == previous)
-                    .values(next_slot_at=slot + interval)
-                )
-                session.commit()
-                if moved.rowcount == 1:
-                    return slot

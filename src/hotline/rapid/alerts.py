@@ -22,6 +22,7 @@ from hotline.auth import service as auth_service
 from hotline.db import aware, transaction
 from hotline.errors import HotlineError, NotFound
 from hotline.models import (
+    BULK,
     Alert,
     Incident,
     OutboxMessage,
@@ -217,6 +218,7 @@ def _row(
         "body_sealed": rapid.vault.seal(body, place=place(key, "body")),
         "kind": "sms",
         "purpose": PURPOSE[AlertKind(alert.kind)],
+        "priority": BULK,
         "language": lang,
         "part": 1,
         "parts": 1,
