@@ -126,7 +126,10 @@ class Settings(BaseSettings):
     # Run the outbox dispatcher inside the web process; by default only on SQLite,
     # where `hotline worker` processes are not an option.
     dispatch_in_web: bool | None = None
+    # Call events, urgent calls' records, callbacks and text cases (their counts stay).
     call_event_retention_days: int = Field(default=90, ge=1)
+    # Who changed what in the roster and the rest, for coordinators' accountability.
+    audit_retention_days: int = Field(default=365, ge=30)
     purge_interval_minutes: int = Field(default=60, ge=1)
     # The console: a session ends this long after sign-in, or after this long unused.
     console_session_hours: float = Field(default=12.0, gt=0, le=24 * 7)

@@ -5,17 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from hotline import db
 from hotline.config import Settings
+from hotline.console import indicators
 from hotline.models import (
+    AuditEntry,
+    Callback,
     CallerPreference,
     CallEvent,
     CallRecord,
+    Claim,
+    ClaimAlert,
+    ClaimFailure,
+    ClaimStatus,
     Disposition,
     IndicatorRollup,
+    SmsCase,
     SmsInbound,
+    Volunteer,
 )
 from hotline.privacy import retention, rollup
 from hotline.privacy.pseudonym import epoch_of
@@ -85,3 +94,99 @@ def test_totals_are_the_same_before_and_after_the_purge(engine: Engine, settings
     assert folded[("2026-08", "calls", "")] == 8
     assert folded[("2026-11", "texts", "es")] == 4
     assert ("2026-11", "calls", "") not in folded
+
+
+AUGUST = datetime(2026, 8, 3, tzinfo=UTC)
+
+
+def seed_records(engine: Engine) -> None:
+    """Urgent calls, callbacks and text cases in August (past the 90 days) and November."""
+    with db.transaction(engine) as session:
+        volunteer = Volunteer(
+            name="Ana", phone_sealed=b"x", phone_key="v" * 64, phone_hint="+1•••00",
+            languages="es", created_at=AUGUST, updated_at=AUGUST,
+        )  # fmt: skip
+        session.add(volunteer)
+        for n, (start, waited) in enumerate(
+            [(AUGUST, 12)] * 5 + [(AUGUST, 40)] * 2 + [(AUGUST, None)] + [(NOW, 9)] * 5
+        ):
+            answered = start + timedelta(seconds=waited) if waited is not None else None
+            session.add(
+                CallRecord(
+                    call_ref=f"u{n}", language="es", started_at=start, urgent_at=start,
+                    answered_at=answered,
+                )
+            )  # fmt: skip
+        for n, (when, status) in enumerate(
+            [(AUGUST, ClaimStatus.DONE)] * 2
+            + [(AUGUST, ClaimStatus.EXPIRED), (NOW, ClaimStatus.DONE)]
+        ):
+            for kind in ("callback", "case"):
+                claim = Claim(
+                    kind=kind, code=f"{n}{kind[0]}", status=status, created_at=when,
+                    updated_at=when,
+                )  # fmt: skip
+                session.add(claim)
+                session.flush()
+                assert claim.id is not None
+                assert volunteer.id is not None
+                session.add(ClaimAlert(claim_id=claim.id, volunteer_id=volunteer.id, at=when))
+                if kind == "callback":
+                    session.add(
+                        Callback(
+                            claim_id=claim.id, call_ref=f"b{n}", sender="+13125550100",
+                            language="es", expires_at=when, created_at=when, updated_at=when,
+                        )
+                    )  # fmt: skip
+                else:
+                    session.add(
+                        SmsCase(
+                            claim_id=claim.id, texter_key=f"t{n}", sender="+13125550100",
+                            language="es", last_activity_at=when, created_at=when,
+                        )
+                    )  # fmt: skip
+        session.add(ClaimFailure(volunteer_id=volunteer.id, at=NOW - timedelta(days=2)))
+        session.add(
+            AuditEntry(
+                user_id=None, action="update", entity="volunteer", entity_id=1,
+                at=NOW - timedelta(days=400),
+            )
+        )  # fmt: skip
+
+
+def test_urgent_calls_callbacks_and_cases_go_and_their_counts_stay(
+    engine: Engine, settings: Settings
+) -> None:
+    seed_records(engine)
+    metrics = ("urgent", "answered", "answer_seconds", "callbacks", "cases")
+    with Session(engine) as session:
+        before = {metric: rollup.totals(session, metric) for metric in metrics}
+    assert before["urgent"] == {("2026-08", ""): 8, ("2026-11", ""): 5}
+    assert before["answered"] == {("2026-08", ""): 7, ("2026-11", ""): 5}
+    assert before["answer_seconds"] == {
+        ("2026-08", "12"): 5,
+        ("2026-08", "40"): 2,
+        ("2026-11", "9"): 5,
+    }
+    assert before["callbacks"] == {("2026-08", ""): 2, ("2026-11", ""): 1}
+    assert before["cases"] == {("2026-08", ""): 3, ("2026-11", ""): 1}
+    with Session(engine) as session:
+        page_before = indicators.lines(session, languages=["es"])
+    purged = retention.purge(engine, settings, now=NOW)
+    retention.purge(engine, settings, now=NOW)
+    assert purged.records == 8 + 3 + 3
+    with Session(engine) as session:
+        assert {metric: rollup.totals(session, metric) for metric in metrics} == before
+        assert indicators.lines(session, languages=["es"]) == page_before
+        assert len(session.exec(select(CallRecord)).all()) == 5
+        assert [c.call_ref for c in session.exec(select(Callback))] == ["b3"]
+        assert [c.texter_key for c in session.exec(select(SmsCase))] == ["t3"]
+        # Their claims went with them, and the alerts saying who was told.
+        assert len(session.exec(select(Claim)).all()) == 2
+        assert len(session.exec(select(ClaimAlert)).all()) == 2
+        assert session.exec(select(ClaimFailure)).first() is None
+        assert session.exec(select(AuditEntry)).first() is None
+
+
+def test_every_table_says_how_long_its_rows_are_kept() -> None:
+    assert set(retention.KEPT) == set(SQLModel.metadata.tables)

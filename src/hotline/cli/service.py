@@ -115,7 +115,7 @@ def purge() -> None:
         f"purged: {purged.call_events} call events, {purged.preferences} remembered "
         f"languages, {purged.outbox_deleted} finished messages "
         f"({purged.outbox_emptied} emptied of sealed data), {purged.reports} reports, "
-        f"{purged.incidents} incidents",
+        f"{purged.incidents} incidents, {purged.records} call records, callbacks and cases",
         err=True,
     )
 

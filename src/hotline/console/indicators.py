@@ -1,8 +1,8 @@
 """The Indicators page: per month, what the hotline did, from the data it holds.
 
-Counts from rows the purge deletes (calls, texts, dispositions) are the monthly rollup
-plus the rows still present (privacy/rollup.py); the rest (urgent calls and their
-timings, callbacks, text cases) come from records the hotline keeps. Counts from 1 to 4
+Every figure is the monthly rollup plus the rows still present (privacy/rollup.py):
+the purge deletes calls, texts, dispositions, urgent calls' records, callbacks and text
+cases when their time is up, and folds what they count first. Counts from 1 to 4
 are shown as "<5", and so are timings drawn from fewer than five calls: a small number
 can point at a person. A change from the previous month is shown only when neither
 month is hidden.
@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from hotline.db import aware
-from hotline.models import DISPOSITION_KINDS, Callback, CallRecord, Claim, ClaimStatus, SmsCase
+from hotline.models import DISPOSITION_KINDS
 from hotline.privacy import rollup
 
 SMALL = 5
@@ -51,23 +50,11 @@ def months_back(now: datetime, count: int) -> list[str]:
     return found[::-1]
 
 
-def _by_month(session: Session, column: object, *where: object) -> Counter[str]:
-    month = rollup.month_of(session, column)
-    query = select(month, func.count()).where(*where).group_by(month)  # type: ignore[arg-type]
-    return Counter({str(m): int(n) for m, n in session.exec(query).all()})
-
-
-def _answer_times(session: Session) -> dict[str, list[float]]:
-    rows = session.exec(
-        select(CallRecord.urgent_at, CallRecord.answered_at).where(
-            col(CallRecord.urgent_at).is_not(None), col(CallRecord.answered_at).is_not(None)
-        )
-    ).all()
+def _waits(seconds: Counter[Key]) -> dict[str, list[float]]:
+    """Per month, every answered urgent call's wait in whole seconds, from their counts."""
     found: dict[str, list[float]] = defaultdict(list)
-    for asked, answered in rows:
-        if asked is None or answered is None:
-            continue
-        found[f"{aware(asked):%Y-%m}"].append((aware(answered) - aware(asked)).total_seconds())
+    for (month, waited), count in seconds.items():
+        found[month].extend([float(waited)] * count)
     return found
 
 
@@ -81,22 +68,7 @@ def lines(session: Session, *, languages: Sequence[str]) -> list[Line]:
     keyed: dict[str, Counter[Key]] = {
         metric: rollup.totals(session, metric) for metric in rollup.METRICS
     }
-    plain = {
-        "urgent": _by_month(session, CallRecord.urgent_at, col(CallRecord.urgent_at).is_not(None)),
-        "answered": _by_month(
-            session,
-            CallRecord.urgent_at,
-            col(CallRecord.urgent_at).is_not(None),
-            col(CallRecord.answered_at).is_not(None),
-        ),
-        "callbacks": _by_month(
-            session,
-            Callback.created_at,
-            col(Callback.claim_id).in_(select(Claim.id).where(Claim.status == ClaimStatus.DONE)),
-        ),
-        "cases": _by_month(session, SmsCase.created_at),
-    }
-    times = _answer_times(session)
+    times = _waits(keyed["answer_seconds"])
 
     def keyed_line(metric: str, key: str) -> Line:
         return Line(metric, key, {m: float(v) for (m, k), v in keyed[metric].items() if k == key})
@@ -104,18 +76,12 @@ def lines(session: Session, *, languages: Sequence[str]) -> list[Line]:
     found = [keyed_line("calls", "")]
     found += [keyed_line("calls_language", code) for code in languages]
     found += [keyed_line("texts", code) for code in [*languages, ""]]
-    found += [
-        Line("urgent", "", dict(plain["urgent"])),
-        Line("answered", "", dict(plain["answered"])),
-    ]
+    found += [keyed_line("urgent", ""), keyed_line("answered", "")]
     found += [
         Line("answer_median", "", {m: statistics.median(v) for m, v in times.items()}, True),
         Line("answer_p90", "", {m: _percentile(v, 0.9) for m, v in times.items()}, True),
     ]
-    found += [
-        Line("callbacks", "", dict(plain["callbacks"])),
-        Line("cases", "", dict(plain["cases"])),
-    ]
+    found += [keyed_line("callbacks", ""), keyed_line("cases", "")]
     found += [keyed_line("dispositions", kind) for kind in DISPOSITION_KINDS]
     return found
 

@@ -12,8 +12,14 @@ from sqlmodel import Session, col, select
 from hotline.config import Settings
 from hotline.models import (
     Alert,
+    AuditEntry,
+    Callback,
     CallerPreference,
     CallEvent,
+    CallRecord,
+    Claim,
+    ClaimFailure,
+    ClaimLockout,
     ConsoleSession,
     Disposition,
     Incident,
@@ -21,6 +27,7 @@ from hotline.models import (
     OutboxMessage,
     Report,
     RightsSent,
+    SmsCase,
     SmsInbound,
     SpoolApplied,
 )
@@ -37,7 +44,51 @@ RECEIVED_RETENTION = timedelta(days=1)
 RIGHTS_RETENTION = timedelta(days=2)
 # Spool entries applied are remembered so a replayed one is not applied twice.
 SPOOL_RETENTION = timedelta(days=7)
+# Codes a volunteer got wrong count for an hour's lockout; kept a day at most.
+FAILURE_RETENTION = timedelta(days=1)
 OPEN = ("pending", "sending")
+
+# Every table, and how long what it holds is kept: by the purge below, by the feature
+# that owns it, or for as long as the deployment keeps it on purpose.
+KEPT = {
+    "call_event": "HOTLINE_CALL_EVENT_RETENTION_DAYS (90), counted in the rollup first",
+    "call_record": "HOTLINE_CALL_EVENT_RETENTION_DAYS, counted in the rollup first",
+    "callback": "number deleted when it ends; the row HOTLINE_CALL_EVENT_RETENTION_DAYS",
+    "sms_case": "number deleted when it closes; the row HOTLINE_CALL_EVENT_RETENTION_DAYS",
+    "claim": "with its callback or case; an incident's with the incident",
+    "claim_alert": "with its claim",
+    "claim_holder": "with its claim",
+    "claim_failure": "a day",
+    "claim_lockout": "until it ends",
+    "disposition": "HOTLINE_CALL_EVENT_RETENTION_DAYS, counted in the rollup first",
+    "indicator_rollup": "monthly counts, kept",
+    "caller_preference": "HOTLINE_REMEMBER_LANGUAGE_DAYS (30), or its key's life",
+    "opt_out": "its key's life: two epochs at most",
+    "sms_inbound": "a day, counted in the rollup first",
+    "outbox_message": "sealed parts until sent; the row 30 days after it ends",
+    "carrier_deletion": "until Twilio has deleted the message or call",
+    "rights_sent": "two days",
+    "sender_pace": "one row per sender number, no person",
+    "spool_applied": "seven days",
+    "key_check": "one row per key, no person",
+    "report": "reporter's number while open; the row HOTLINE_REPORT_RETENTION_DAYS (30)",
+    "incident": "HOTLINE_REPORT_RETENTION_DAYS after its last report",
+    "incident_event": "with its incident",
+    "incident_claim": "with its incident",
+    "alert": "with its incident",
+    "subscriber": "until they unsubscribe, opt out or ask to be forgotten",
+    "subscriber_zip": "with its subscriber",
+    "zone": "kept: the deployment's map",
+    "zone_zip": "with its zone",
+    "zone_neighbour": "with its zone",
+    "volunteer": "until a coordinator deletes them",
+    "volunteer_zone": "with its volunteer",
+    "shift": "until deleted, with its volunteer",
+    "shift_override": "until deleted, with its shift",
+    "app_user": "kept, deactivated rather than deleted, for the audit log",
+    "console_session": "until it expires",
+    "audit_entry": "HOTLINE_AUDIT_RETENTION_DAYS (365)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +101,7 @@ class Purged:
     outbox_deleted: int
     reports: int = 0
     incidents: int = 0
+    records: int = 0
 
 
 def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) -> Purged:
@@ -69,6 +121,7 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
         ).rowcount
         rollup.fold(session, "dispositions", before=events_before)
         session.exec(delete(Disposition).where(col(Disposition.at) < events_before))
+        records = _purge_records(session, events_before)
         # Texts received are counted by the language their sender chose, which the
         # next delete may forget: fold them before it.
         rollup.fold(session, "texts", before=now - RECEIVED_RETENTION)
@@ -99,6 +152,10 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             delete(SpoolApplied).where(col(SpoolApplied.applied_at) < now - SPOOL_RETENTION)
         )
         session.exec(delete(ConsoleSession).where(col(ConsoleSession.expires_at) <= now))
+        session.exec(delete(ClaimFailure).where(col(ClaimFailure.at) < now - FAILURE_RETENTION))
+        session.exec(delete(ClaimLockout).where(col(ClaimLockout.until) <= now))
+        audit_before = now - timedelta(days=settings.audit_retention_days)
+        session.exec(delete(AuditEntry).where(col(AuditEntry.at) < audit_before))
         # An opt-out under a destroyed key can no longer be matched to anyone.
         session.exec(delete(OptOut).where(col(OptOut.key_epoch) < oldest_epoch))
         deleted = session.exec(
@@ -122,7 +179,7 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
         # Deleted rows linger in the write-ahead log until it is folded into the file.
         with engine.connect() as connection:
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    purged = Purged(events, forgotten, emptied, deleted, reports, incidents)
+    purged = Purged(events, forgotten, emptied, deleted, reports, incidents, records)
     log.info(
         "purge done",
         extra={
@@ -132,9 +189,25 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             "outbox_deleted": deleted,
             "reports": reports,
             "incidents": incidents,
+            "records": records,
         },
     )
     return purged
+
+
+def _purge_records(session: Session, cutoff: datetime) -> int:
+    """Urgent calls' records, callbacks and text cases from before `cutoff` (their claims,
+    alerts and holders with them), each counted in the rollup first."""
+    for metric in (*rollup.RECORD_METRICS, "callbacks", "cases"):
+        rollup.fold(session, metric, before=cutoff)
+    records = session.exec(delete(CallRecord).where(rollup.records_past(cutoff))).rowcount
+    over = (
+        select(Callback.claim_id)
+        .where(rollup.callbacks_past(cutoff))
+        .union(select(SmsCase.claim_id).where(rollup.cases_past(cutoff)))
+    )
+    claims = session.exec(delete(Claim).where(col(Claim.id).in_(over))).rowcount
+    return int(records) + int(claims)
 
 
 def _purge_reports(session: Session, cutoff: datetime) -> tuple[int, int]:
