@@ -27,7 +27,7 @@ class Volunteer(SQLModel, table=True):
     phone_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # A keyed hash that does not rotate: a volunteer's texts must find them next year too.
     phone_key: str = Field(max_length=64, unique=True)
-    # What coordinators see of the number: country and area code, last four digits.
+    # What coordinators see of the number: its country code and last two digits.
     phone_hint: str = Field(max_length=24)
     # Language codes from the registry, comma-separated, most fluent first.
     languages: str = Field(max_length=200)
