@@ -66,7 +66,7 @@ from hotline.sms.volunteers import Volunteers
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
-from hotline.voice import flow
+from hotline.voice import flow, intents
 from hotline.voice.promises import CallbackRequest, ReportRequest, RightsRequest
 from hotline.voice.router import promise_builders as voice_promises
 from hotline.voice.router import routes as voice_routes
@@ -94,9 +94,9 @@ def build_runtime(
     except ValueError as error:
         raise ConfigError(f"HOTLINE_ESCALATION_TIERS: {error}") from None
     catalogs = catalog_loader.load(settings.locales_dir, settings.languages)
-    hotline = flow.Hotline(
+    hotline = intents.Hotline(
         menu=tuple(
-            flow.MenuOption(code, catalogs.language(code).digit) for code in settings.voice_menu
+            intents.MenuOption(code, catalogs.language(code).digit) for code in settings.voice_menu
         ),
         audio_only=frozenset(code for code, lang in catalogs.languages.items() if lang.audio_only),
         default_language=settings.default_language,

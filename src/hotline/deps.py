@@ -35,7 +35,7 @@ from hotline.sms.texting import Texting
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
 from hotline.telephony.webhooks import FORM_TYPE, parse_form
-from hotline.voice.flow import Hotline
+from hotline.voice.intents import Hotline
 from hotline.voice.twiml import CallbackRenderer, Renderer
 
 

@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.rapid.kinds import Channel, ReportKind
-from hotline.voice import flow
-from hotline.voice.flow import CallState, Gather, Pressed
+from hotline.voice import flow, intents
+from hotline.voice import messages as voice_messages
+from hotline.voice.intents import CallState, Gather, Pressed
 from tests.rapid.conftest import Field
 from tests.support import place_call
 from tests.voice.test_flow import HOTLINE, gather, messages
@@ -16,11 +17,11 @@ from tests.voice.test_flow import HOTLINE, gather, messages
 ZIP = "60623"
 
 
-def step(state: CallState, digits: str) -> flow.Reply:
+def step(state: CallState, digits: str) -> intents.Reply:
     return flow.respond(state, Pressed(digits), HOTLINE)
 
 
-def walk(keys: list[str], lang: str = "en") -> tuple[flow.Reply, list[CallState]]:
+def walk(keys: list[str], lang: str = "en") -> tuple[intents.Reply, list[CallState]]:
     """Press `keys` from the main menu; the last reply and every state passed through."""
     state = CallState("main", lang)
     seen = [state]
@@ -37,10 +38,14 @@ def test_the_fixed_keys_take_a_report_and_go_back_to_the_main_menu() -> None:
     assert [s.step for s in states] == [
         "main", "report_what", "report_zip", "report_confirm", "report_when",
     ]  # fmt: skip
-    assert reply.effects == (flow.ReportSighting("en", ReportKind.WORK, ZIP, ongoing=False),)
+    assert reply.effects == (intents.ReportSighting("en", ReportKind.WORK, ZIP, ongoing=False),)
     said = messages(reply)
-    assert said[:3] == [flow.REPORT_THANKS, flow.REPORT_SAFETY, flow.REPORT_STATUS]
-    assert said[3] == flow.MAIN_URGENT
+    assert said[:3] == [
+        voice_messages.REPORT_THANKS,
+        voice_messages.REPORT_SAFETY,
+        voice_messages.REPORT_STATUS,
+    ]
+    assert said[3] == voice_messages.MAIN_URGENT
     assert gather(reply).next == CallState("main", "en")
     # The ZIP code is never in the call's notes (the event log links notes to a caller).
     assert all(ZIP not in (note.detail or "") for note in reply.notes)
@@ -51,7 +56,7 @@ def test_the_zip_code_is_gathered_as_five_keys_and_read_back_digit_by_digit() ->
     assert gather(at_zip).digits == 5
     readback = step(gather(at_zip).next, ZIP)
     first = gather(readback).prompts[0]
-    assert first.message == flow.REPORT_ZIP_READBACK
+    assert first.message == voice_messages.REPORT_ZIP_READBACK
     assert dict(first.params) == {"zip": "6 0 6 2 3"}
     assert gather(readback).next == CallState("report_confirm", "en", kind="1", zip=ZIP)
 
@@ -59,22 +64,22 @@ def test_the_zip_code_is_gathered_as_five_keys_and_read_back_digit_by_digit() ->
 def test_two_enters_the_zip_code_again() -> None:
     again = step(CallState("report_confirm", "en", kind="4", zip=ZIP), "2")
     assert gather(again).next == CallState("report_zip", "en", kind="4")
-    assert messages(again) == [flow.REPORT_ZIP]
+    assert messages(again) == [voice_messages.REPORT_ZIP]
 
 
 @pytest.mark.parametrize("bad", ["", "606", "6062*", "#"])
 def test_a_caller_who_cannot_enter_a_zip_code_still_reports(bad: str) -> None:
     once = step(CallState("report_zip", "en", kind="3"), bad)
-    assert messages(once)[0] == flow.REPORT_ZIP_INVALID
+    assert messages(once)[0] == voice_messages.REPORT_ZIP_INVALID
     twice = step(gather(once).next, bad)
     assert gather(twice).next == CallState("report_when", "en", kind="3")
     done = step(gather(twice).next, "1")
-    assert done.effects == (flow.ReportSighting("en", ReportKind.STREET, "", ongoing=True),)
+    assert done.effects == (intents.ReportSighting("en", ReportKind.STREET, "", ongoing=True),)
 
 
 def test_a_wrong_key_asks_again_and_silence_twice_moves_on() -> None:
     wrong = step(CallState("report_what", "en"), "7")
-    assert messages(wrong)[0] == flow.NOT_AN_OPTION
+    assert messages(wrong)[0] == voice_messages.NOT_AN_OPTION
     assert gather(wrong).next == CallState("report_what", "en")
     silent = step(CallState("report_what", "en"), "")
     assert gather(silent).next == CallState("report_what", "en", attempt=1)
@@ -84,12 +89,12 @@ def test_a_wrong_key_asks_again_and_silence_twice_moves_on() -> None:
     accepted = step(CallState("report_confirm", "en", attempt=1, kind="1", zip=ZIP), "")
     assert gather(accepted).next == CallState("report_when", "en", kind="1", zip=ZIP)
     sent = step(CallState("report_when", "en", attempt=1, kind="1", zip=ZIP), "")
-    assert sent.effects == (flow.ReportSighting("en", ReportKind.HOME, ZIP, ongoing=True),)
+    assert sent.effects == (intents.ReportSighting("en", ReportKind.HOME, ZIP, ongoing=True),)
 
 
 report_states = st.builds(
     CallState,
-    step=st.sampled_from(sorted(flow.REPORT_STEPS)),
+    step=st.sampled_from(sorted(intents.REPORT_STEPS)),
     lang=st.just("es"),
     attempt=st.integers(0, 2),
     kind=st.sampled_from(["", "1", "5"]),

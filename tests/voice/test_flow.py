@@ -9,27 +9,28 @@ from hypothesis import strategies as st
 from hotline.rights.resources import EXAMPLE
 from hotline.rights.script import SECTIONS
 from hotline.routing.escalation import Leg, Plan, Step
-from hotline.voice import flow
-from hotline.voice.flow import CallState, DialEnded, Gather, Incoming, Pressed
+from hotline.voice import flow, intents
+from hotline.voice import messages as voice_messages
+from hotline.voice.intents import CallState, DialEnded, Gather, Incoming, Pressed
 
-HOTLINE = flow.Hotline(
-    menu=(flow.MenuOption("en", "1"), flow.MenuOption("es", "2")),
+HOTLINE = intents.Hotline(
+    menu=(intents.MenuOption("en", "1"), intents.MenuOption("es", "2")),
     default_language="en",
     backup_numbers=("+13125550111",),
     resources=EXAMPLE,
 )
 
 
-def gather(reply: flow.Reply) -> Gather:
+def gather(reply: intents.Reply) -> Gather:
     gathers = [intent for intent in reply.intents if isinstance(intent, Gather)]
     assert len(gathers) == 1
     return gathers[0]
 
 
-def messages(reply: flow.Reply) -> list[flow.Msg]:
+def messages(reply: intents.Reply) -> list[flow.Msg]:
     spoken = []
     for intent in reply.intents:
-        if isinstance(intent, flow.Say):
+        if isinstance(intent, intents.Say):
             spoken.append(intent.message)
         elif isinstance(intent, Gather):
             spoken.extend(prompt.message for prompt in intent.prompts)
@@ -41,11 +42,11 @@ def test_a_new_call_hears_each_language_in_itself() -> None:
     menu = gather(reply)
     assert [(p.lang, dict(p.params)["digit"]) for p in menu.prompts] == [("en", "1"), ("es", "2")]
     assert menu.next == CallState("language", attempt=0)
-    assert flow.Note("call.started") in reply.notes
+    assert intents.Note("call.started") in reply.notes
 
 
 def test_a_one_language_line_skips_the_language_menu() -> None:
-    single = flow.Hotline((flow.MenuOption("es", "2"),), "es", None, ())
+    single = intents.Hotline((intents.MenuOption("es", "2"),), "es", None, ())
     reply = flow.respond(None, Incoming(), single)
     assert gather(reply).next == CallState("main", "es")
 
@@ -54,7 +55,7 @@ def test_a_one_language_line_skips_the_language_menu() -> None:
 def test_a_language_digit_opens_the_main_menu_in_that_language(digit: str, lang: str) -> None:
     reply = flow.respond(CallState("language"), Pressed(digit), HOTLINE)
     assert gather(reply).next == CallState("main", lang)
-    assert messages(reply)[0] == flow.MAIN_URGENT
+    assert messages(reply)[0] == voice_messages.MAIN_URGENT
     assert all(prompt.lang == lang for prompt in gather(reply).prompts)
 
 
@@ -63,7 +64,7 @@ def test_silence_repeats_the_language_menu_once_then_goes_on_in_the_default() ->
     assert gather(once).next == CallState("language", attempt=1)
     twice = flow.respond(CallState("language", attempt=1), Pressed(""), HOTLINE)
     assert gather(twice).next == CallState("main", "en")
-    assert flow.Note("language.defaulted", "en") in twice.notes
+    assert intents.Note("language.defaulted", "en") in twice.notes
 
 
 @pytest.mark.parametrize("digit", ["3", "0", "*", "#", "7"])
@@ -75,19 +76,19 @@ def test_a_key_that_means_nothing_repeats_the_language_menu(digit: str) -> None:
 def test_main_menu_offers_reporting_on_3() -> None:
     reply = flow.main_menu("en", HOTLINE)
     assert messages(reply) == [
-        flow.MAIN_URGENT,
-        flow.MAIN_DETAINED,
-        flow.MAIN_RIGHTS,
-        flow.MAIN_REPORT,
-        flow.MAIN_RESOURCES,
-        flow.MAIN_LANGUAGE,
-        flow.MAIN_REPEAT,
+        voice_messages.MAIN_URGENT,
+        voice_messages.MAIN_DETAINED,
+        voice_messages.MAIN_RIGHTS,
+        voice_messages.MAIN_REPORT,
+        voice_messages.MAIN_RESOURCES,
+        voice_messages.MAIN_LANGUAGE,
+        voice_messages.MAIN_REPEAT,
     ]
     reply = flow.respond(CallState("main", "en"), Pressed("3"), HOTLINE)
-    assert messages(reply) == list(flow.REPORT_KINDS.values())
+    assert messages(reply) == list(voice_messages.REPORT_KINDS.values())
     assert gather(reply).next == CallState("report_what", "en")
     reply = flow.respond(CallState("main", "en"), Pressed("6"), HOTLINE)
-    assert messages(reply)[0] == flow.NOT_AN_OPTION
+    assert messages(reply)[0] == voice_messages.NOT_AN_OPTION
 
 
 ANA = Leg(1, "+13125550101", "es")
@@ -106,10 +107,10 @@ PLAN = Plan(
 def test_one_rings_the_first_tier_with_a_word_first() -> None:
     reply = flow.respond(CallState("main", "es"), Pressed("1"), HOTLINE, PLAN)
     say, dial = reply.intents
-    assert isinstance(say, flow.Say)
-    assert say.message == flow.URGENT_CONNECTING
+    assert isinstance(say, intents.Say)
+    assert say.message == voice_messages.URGENT_CONNECTING
     assert say.lang == "es"
-    assert isinstance(dial, flow.Dial)
+    assert isinstance(dial, intents.Dial)
     assert dial.legs == (ANA,)
     assert dial.next == CallState("urgent", "es", tier=1)
     assert dial.timeout == 25
@@ -118,29 +119,29 @@ def test_one_rings_the_first_tier_with_a_word_first() -> None:
 def test_each_unanswered_tier_leads_to_the_next_and_the_caller_hears_a_word() -> None:
     state = CallState("urgent", "es", tier=1)
     second = flow.respond(state, DialEnded("no-answer"), HOTLINE, PLAN)
-    assert messages(second) == [flow.URGENT_STILL_TRYING]
-    assert isinstance(second.intents[1], flow.Dial)
+    assert messages(second) == [voice_messages.URGENT_STILL_TRYING]
+    assert isinstance(second.intents[1], intents.Dial)
     assert second.intents[1].legs == (WEI,)
     third = flow.respond(CallState("urgent", "es", tier=2), DialEnded("busy"), HOTLINE, PLAN)
-    assert isinstance(third.intents[1], flow.Dial)
+    assert isinstance(third.intents[1], intents.Dial)
     assert third.intents[1].legs == (BACKUP,)
     offer = flow.respond(CallState("urgent", "es", tier=3), DialEnded("no-answer"), HOTLINE, PLAN)
     assert gather(offer).next == CallState("callback", "es", tier=4)
-    assert messages(offer) == [flow.CALLBACK_OFFER]
+    assert messages(offer) == [voice_messages.CALLBACK_OFFER]
 
 
 def test_an_empty_tier_is_skipped() -> None:
     no_speakers = Plan(PLAN.steps[1:])
     reply = flow.respond(CallState("main", "es"), Pressed("1"), HOTLINE, no_speakers)
-    assert isinstance(reply.intents[1], flow.Dial)
+    assert isinstance(reply.intents[1], intents.Dial)
     assert reply.intents[1].next.tier == 2
 
 
 def test_accepting_the_callback_asks_the_edge_to_arrange_it() -> None:
     reply = flow.respond(CallState("callback", "es", tier=4), Pressed("1"), HOTLINE, PLAN)
-    assert reply.effects == (flow.RequestCallback("es"),)
-    assert messages(reply) == [flow.CALLBACK_CONFIRMED]
-    assert isinstance(reply.intents[-1], flow.Hangup)
+    assert reply.effects == (intents.RequestCallback("es"),)
+    assert messages(reply) == [voice_messages.CALLBACK_CONFIRMED]
+    assert isinstance(reply.intents[-1], intents.Hangup)
     hidden = flow.respond(
         CallState("callback", "es", tier=4), Pressed("1", texting="hidden"), HOTLINE, PLAN
     )
@@ -151,7 +152,7 @@ def test_accepting_the_callback_asks_the_edge_to_arrange_it() -> None:
 
 def test_with_nobody_at_all_urgent_says_so_and_offers_the_menu() -> None:
     reply = flow.respond(CallState("main", "en"), Pressed("1"), HOTLINE, Plan(()))
-    assert messages(reply)[0] == flow.URGENT_UNAVAILABLE
+    assert messages(reply)[0] == voice_messages.URGENT_UNAVAILABLE
     assert gather(reply).next == CallState("main", "en")
 
 
@@ -159,26 +160,26 @@ def test_with_nobody_at_all_urgent_says_so_and_offers_the_menu() -> None:
 def test_when_every_tier_fails_the_caller_is_told_and_offered_the_menu(status: str) -> None:
     last = CallState("urgent", "es", tier=3)
     reply = flow.respond(last, DialEnded(status), HOTLINE, Plan(PLAN.steps[:3]))
-    assert messages(reply)[0] == flow.URGENT_NOBODY
+    assert messages(reply)[0] == voice_messages.URGENT_NOBODY
     assert gather(reply).next == CallState("main", "es")
-    assert flow.Note("urgent.result", f"3:{status}") in reply.notes
+    assert intents.Note("urgent.result", f"3:{status}") in reply.notes
 
 
 def test_a_completed_dial_leaves_one_silence_before_goodbye() -> None:
     reply = flow.respond(CallState("urgent", "en", tier=1), DialEnded("completed"), HOTLINE, PLAN)
-    assert messages(reply)[0] == flow.URGENT_ENDED
+    assert messages(reply)[0] == voice_messages.URGENT_ENDED
     state = gather(reply).next
     silence = flow.respond(state, Pressed(""), HOTLINE)
-    assert isinstance(silence.intents[-1], flow.Hangup)
+    assert isinstance(silence.intents[-1], intents.Hangup)
 
 
 def test_main_menu_silences_end_the_call_politely() -> None:
     state = CallState("main", "en")
-    for _ in range(flow.MAIN_MENU_SILENCES - 1):
+    for _ in range(intents.MAIN_MENU_SILENCES - 1):
         state = gather(flow.respond(state, Pressed(""), HOTLINE)).next
     reply = flow.respond(state, Pressed(""), HOTLINE)
-    assert messages(reply) == [flow.GOODBYE]
-    assert isinstance(reply.intents[-1], flow.Hangup)
+    assert messages(reply) == [voice_messages.GOODBYE]
+    assert isinstance(reply.intents[-1], intents.Hangup)
 
 
 def test_the_rights_script_walks_every_section_and_back_to_the_menu() -> None:
@@ -201,19 +202,19 @@ def test_rights_keys_repeat_go_on_by_silence_and_return_to_menu() -> None:
     assert gather(flow.respond(section3, Pressed(""), HOTLINE)).next.section == 4
     assert gather(flow.respond(section3, Pressed("0"), HOTLINE)).next == CallState("main", "es")
     wrong = flow.respond(section3, Pressed("7"), HOTLINE)
-    assert messages(wrong) == [flow.NOT_AN_OPTION, flow.RIGHTS_KEYS]
+    assert messages(wrong) == [voice_messages.NOT_AN_OPTION, voice_messages.RIGHTS_KEYS]
     assert gather(wrong).next == section3
 
 
 def test_the_last_section_offers_no_next_part() -> None:
     last = flow.rights_section("en", len(SECTIONS))
-    assert messages(last)[-1] == flow.RIGHTS_LAST_KEYS
+    assert messages(last)[-1] == voice_messages.RIGHTS_LAST_KEYS
 
 
 def test_resources_are_framed_and_read_digit_by_digit() -> None:
     reply = flow.respond(CallState("main", "en"), Pressed("4"), HOTLINE)
     prompts = gather(reply).prompts
-    assert prompts[0].message == flow.RESOURCES_INTRO
+    assert prompts[0].message == voice_messages.RESOURCES_INTRO
     clinic = dict(prompts[1].params)
     assert clinic["name"] == EXAMPLE[0].name
     assert clinic["phone"] == "3 1 2, 5 5 5, 0 1 4 2"
@@ -230,17 +231,17 @@ def test_nine_changes_language_and_zero_repeats() -> None:
 
 def test_fallback_apologises_and_dials_the_backup() -> None:
     reply = flow.fallback("es", HOTLINE)
-    assert messages(reply) == [flow.APOLOGY]
-    assert isinstance(reply.intents[-1], flow.Dial)
-    bare = flow.fallback("es", flow.Hotline(HOTLINE.menu, "en", None, ()))
-    assert isinstance(bare.intents[-1], flow.Hangup)
+    assert messages(reply) == [voice_messages.APOLOGY]
+    assert isinstance(reply.intents[-1], intents.Dial)
+    bare = flow.fallback("es", intents.Hotline(HOTLINE.menu, "en", None, ()))
+    assert isinstance(bare.intents[-1], intents.Hangup)
 
 
 states = st.builds(
     CallState,
-    step=st.sampled_from(flow.STEPS),
+    step=st.sampled_from(intents.STEPS),
     lang=st.sampled_from(["en", "es"]),
-    attempt=st.integers(0, flow.MAIN_MENU_SILENCES - 1),
+    attempt=st.integers(0, intents.MAIN_MENU_SILENCES - 1),
     section=st.integers(1, len(SECTIONS)),
 )
 
@@ -252,7 +253,7 @@ def test_every_key_in_every_state_gets_an_answer_that_round_trips(
     reply = flow.respond(state, Pressed(digits), HOTLINE)
     assert reply.intents
     for intent in reply.intents:
-        if isinstance(intent, Gather | flow.Dial):
+        if isinstance(intent, Gather | intents.Dial):
             query = dict(intent.next.query())
             assert list(query) == sorted(query)
             assert CallState.parse(query, languages=["en", "es"]) == intent.next

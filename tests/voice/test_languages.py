@@ -26,7 +26,7 @@ from hotline.simulator.call import CallResult
 from hotline.simulator.standin import StandinRecord
 from hotline.telephony.fake import FakeGateway
 from hotline.telephony.twilio_gateway import TwilioGateway
-from hotline.voice import flow
+from hotline.voice import messages as voice_messages
 from tests.support import (
     ACCOUNT_SID,
     ATTESTED,
@@ -92,9 +92,9 @@ def test_each_language_menu_rights_and_the_text_copy(
         else:
             result = call(client, [MENU_DIGITS[code], "2", "3", "0", WAIT, WAIT, WAIT])
         heard = offered(result)
-        assert t(flow.MAIN_URGENT) in heard
-        assert t(flow.RIGHTS_PART, number="1", total="7") in heard
-        assert t(flow.TEXT_SENDING) in heard
+        assert t(voice_messages.MAIN_URGENT) in heard
+        assert t(voice_messages.RIGHTS_PART, number="1", total="7") in heard
+        assert t(voice_messages.TEXT_SENDING) in heard
         assert result.ended_by == "hangup"
 
         runtime.recorder.flush()
@@ -169,7 +169,7 @@ def test_a_line_bound_to_a_language_skips_the_menu(
     with TestClient(app) as client:
         result = call(client, ["0"], to=TAGALOG_LINE)
     t = runtime_of(app).catalogs.translator("tl")
-    assert offered(result)[0] == t(flow.MAIN_URGENT)
+    assert offered(result)[0] == t(voice_messages.MAIN_URGENT)
     assert {h.language for h in result.transcript if h.kind == "say"} == {"fil-PH"}
 
 
@@ -178,21 +178,21 @@ def test_haitian_creole_plays_recordings_and_falls_back_to_the_stand_in_voice(
 ) -> None:
     audio = tmp_path / "audio"
     (audio / "ht").mkdir(parents=True)
-    (audio / "ht" / f"{message_id(flow.MAIN_URGENT)}.wav").write_bytes(b"RIFF")
+    (audio / "ht" / f"{message_id(voice_messages.MAIN_URGENT)}.wav").write_bytes(b"RIFF")
     with_audio = settings.model_copy(update={"audio_dir": audio})
     app = create_app(with_audio, engine=engine, gateway=FakeGateway(), keyring=keyring)
     with TestClient(app) as client:
         result = call(client, ["9", "0"])
-        recording = client.get(f"/audio/ht/{message_id(flow.MAIN_URGENT)}.wav")
+        recording = client.get(f"/audio/ht/{message_id(voice_messages.MAIN_URGENT)}.wav")
     heard = [h for h in result.transcript if not h.interrupted]
     assert heard[0].kind == "play"
-    assert heard[0].text == f"{PUBLIC_URL}/audio/ht/{message_id(flow.MAIN_URGENT)}.wav"
+    assert heard[0].text == f"{PUBLIC_URL}/audio/ht/{message_id(voice_messages.MAIN_URGENT)}.wav"
     # No recording for the rest: the French voice says the Creole text.
     assert heard[1].kind == "say"
     assert heard[1].language == "fr-FR"
     # The text copy is offered in the main menu of a language without a voice.
     t = runtime_of(app).catalogs.translator("ht")
-    assert t(flow.MAIN_TEXT_RIGHTS) in [h.text for h in heard]
+    assert t(voice_messages.MAIN_TEXT_RIGHTS) in [h.text for h in heard]
     assert recording.status_code == 200
 
 
@@ -257,7 +257,7 @@ def test_a_number_that_cannot_get_texts_hears_the_same_and_the_row_fails_with_th
         runtime = runtime_of(standin_app)
         runtime.recorder.flush()
         make_dispatcher(runtime.settings, runtime).run_once()
-    assert runtime.catalogs.translator("en")(flow.TEXT_SENDING) in offered(result)
+    assert runtime.catalogs.translator("en")(voice_messages.TEXT_SENDING) in offered(result)
     with Session(engine) as session:
         rows = session.exec(select(OutboxMessage)).all()
     assert rows

@@ -12,7 +12,7 @@ from hotline.app import make_dispatcher
 from hotline.deps import Runtime
 from hotline.models import OutboxMessage
 from hotline.telephony.fake import FakeGateway
-from hotline.voice import flow
+from hotline.voice import messages as voice_messages
 from tests.support import ATTESTED, place_call
 
 VICTIM = "+13125550163"
@@ -47,9 +47,9 @@ def test_the_rights_go_once_per_call_whatever_the_language(
             client, ["2", "2", "3", "3", "0", "9", "1", "2", "3", "0"], caller=VICTIM,
             attestation=ATTESTED,
         )  # fmt: skip
-    assert said.count(es(flow.TEXT_SENDING)) == 1
-    assert es(flow.TEXT_ALREADY_SENT) in said
-    assert en(flow.TEXT_ALREADY_SENT) in said
+    assert said.count(es(voice_messages.TEXT_SENDING)) == 1
+    assert es(voice_messages.TEXT_ALREADY_SENT) in said
+    assert en(voice_messages.TEXT_ALREADY_SENT) in said
     parts = len(runtime_of(app).rights_texts["es"])
     assert sent(app, gateway) == [VICTIM] * parts
 
@@ -62,16 +62,18 @@ def test_a_number_gets_the_rights_three_times_a_day_then_no_more(
     parts = len(runtime.rights_texts["es"])
     with TestClient(app) as client:
         for _ in range(3):
-            assert es(flow.TEXT_SENDING) in heard(
+            assert es(voice_messages.TEXT_SENDING) in heard(
                 client, RIGHTS_KEYS, caller=VICTIM, attestation=ATTESTED
             )
         # The carrier vouches for the number: the caller is told the texts went today.
-        assert es(flow.TEXT_ALREADY_SENT) in heard(
+        assert es(voice_messages.TEXT_ALREADY_SENT) in heard(
             client, RIGHTS_KEYS, caller=VICTIM, attestation=ATTESTED
         )
         # Unvouched (perhaps spoofed): told what any caller is told, and nothing is sent.
         for _ in range(5):
-            assert es(flow.TEXT_SENDING_UNLESS) in heard(client, RIGHTS_KEYS, caller=VICTIM)
+            assert es(voice_messages.TEXT_SENDING_UNLESS) in heard(
+                client, RIGHTS_KEYS, caller=VICTIM
+            )
     assert sent(app, gateway) == [VICTIM] * parts * 3
     with Session(engine) as session:
         assert len(session.exec(select(OutboxMessage)).all()) == parts * 3
@@ -83,7 +85,7 @@ def test_a_stranger_unvouched_hears_what_a_capped_number_hears_and_is_sent_the_t
     es = runtime_of(app).catalogs.translator("es")
     with TestClient(app) as client:
         said = heard(client, RIGHTS_KEYS, caller="+13125550164")
-    assert es(flow.TEXT_SENDING_UNLESS) in said
+    assert es(voice_messages.TEXT_SENDING_UNLESS) in said
     assert sent(app, gateway) == ["+13125550164"] * len(runtime_of(app).rights_texts["es"])
 
 
@@ -93,5 +95,5 @@ def test_a_number_from_abroad_is_told_and_sent_nothing_nor_called_back(
     es = runtime_of(app).catalogs.translator("es")
     with TestClient(app) as client:
         said = heard(client, RIGHTS_KEYS, caller=ABROAD, attestation=ATTESTED)
-    assert es(flow.TEXT_ABROAD) in said
+    assert es(voice_messages.TEXT_ABROAD) in said
     assert sent(app, gateway) == []

@@ -14,7 +14,7 @@ from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.models import CallEvent
 from hotline.privacy.pseudonym import load_keyring
-from hotline.voice import flow
+from hotline.voice import flow, intents
 from tests.support import PUBLIC_URL, call_params, says, signed_post, twiml
 
 NEXT = "/twilio/voice/next"
@@ -101,7 +101,7 @@ def test_a_state_we_do_not_understand_starts_over(client: TestClient) -> None:
 def test_an_unexpected_error_answers_with_the_safe_fallback(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, url: str, language: str, apology: str
 ) -> None:
-    def broken(*_args: object) -> flow.Reply:
+    def broken(*_args: object) -> intents.Reply:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(flow, "respond", broken)

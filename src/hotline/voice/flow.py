@@ -6,375 +6,88 @@ URLs the edge emits, which Twilio signs back, so a call needs no database to mov
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
-from hotline.i18n.translator import N_, Msg
 from hotline.rapid.kinds import ReportKind
-from hotline.rights.resources import FRAMES, Resource
+from hotline.rights.resources import FRAMES
 from hotline.rights.script import DISCLAIMER, SECTIONS
 from hotline.routing.escalation import BACKUP_LEG, Leg, Plan
-
-Step = Literal[
-    "language", "main", "rights", "resources", "urgent", "callback",
-    "report_what", "report_zip", "report_confirm", "report_when",
-]  # fmt: skip
-STEPS: tuple[Step, ...] = (
-    "language", "main", "rights", "resources", "urgent", "callback",
-    "report_what", "report_zip", "report_confirm", "report_when",
-)  # fmt: skip
-REPORT_STEPS = frozenset(STEPS[6:])
+from hotline.voice.intents import (
+    MAIN_MENU_SILENCES,
+    MAX_TIERS,
+    REPORT_STEPS,
+    CallState,
+    Dial,
+    DialEnded,
+    Event,
+    Gather,
+    Hangup,
+    Hotline,
+    Incoming,
+    Note,
+    Pressed,
+    RememberLanguage,
+    Reply,
+    ReportSighting,
+    RequestCallback,
+    Say,
+    Step,
+    Texting,
+    TextRights,
+)
+from hotline.voice.messages import (
+    APOLOGY,
+    APOLOGY_NO_BACKUP,
+    CALLBACK_CANNOT_NOW,
+    CALLBACK_CONFIRMED,
+    CALLBACK_OFFER,
+    GOODBYE,
+    LANGUAGE_OPTION,
+    MAIN_DETAINED,
+    MAIN_LANGUAGE,
+    MAIN_REPEAT,
+    MAIN_REPORT,
+    MAIN_RESOURCES,
+    MAIN_RIGHTS,
+    MAIN_TEXT_RIGHTS,
+    MAIN_URGENT,
+    NOT_AN_OPTION,
+    REPORT_KINDS,
+    REPORT_SAFETY,
+    REPORT_STATUS,
+    REPORT_THANKS,
+    REPORT_WHEN_ENDED,
+    REPORT_WHEN_NOW,
+    REPORT_ZIP,
+    REPORT_ZIP_AGAIN,
+    REPORT_ZIP_INVALID,
+    REPORT_ZIP_READBACK,
+    REPORT_ZIP_RIGHT,
+    RESOURCES_INTRO,
+    RESOURCES_KEYS,
+    RIGHTS_KEYS,
+    RIGHTS_LAST_KEYS,
+    RIGHTS_PART,
+    TEXT_ABROAD,
+    TEXT_ALREADY_SENT,
+    TEXT_CANNOT_NOW,
+    TEXT_IMPOSSIBLE,
+    TEXT_SENDING,
+    TEXT_SENDING_UNLESS,
+    TO_A_PERSON,
+    URGENT_CONNECTING,
+    URGENT_ENDED,
+    URGENT_NOBODY,
+    URGENT_STILL_TRYING,
+    URGENT_UNAVAILABLE,
+    ZIP_TRIES,
+)
 
 # Seconds Twilio waits for a key after the prompts end.
 MENU_TIMEOUT = 5
 RIGHTS_TIMEOUT = 4
 # How long the backup number rings before the caller is told nobody answered.
 DIAL_TIMEOUT = 25
-# Silent passes through the main menu before the call ends politely.
-MAIN_MENU_SILENCES = 3
-MAX_TIERS = 9
-
-
-# --- what a caller hears -----------------------------------------------------------
-
-# TRANSLATORS: one option of the language menu, spoken in its own language.
-LANGUAGE_OPTION = N_("voice", "For English, press %(digit)s.")
-# The urgent option comes first and stays short: a caller in danger presses 1 as soon
-# as it ends (bench/urgent_path.py measures how long that takes).
-MAIN_URGENT = N_("voice", "If immigration agents are at your door, press 1.")
-MAIN_DETAINED = N_("voice", "If someone was just detained, also press 1.")
-MAIN_RIGHTS = N_("voice", "To hear your rights, press 2.")
-MAIN_REPORT = N_("voice", "To report immigration agents you see, press 3.")
-MAIN_RESOURCES = N_(
-    "voice", "For free legal clinics, emergency numbers and community workshops, press 4."
-)
-MAIN_LANGUAGE = N_("voice", "To change the language, press 9.")
-MAIN_REPEAT = N_("voice", "To hear this menu again, press 0.")
-NOT_AN_OPTION = N_("voice", "Sorry, that key is not on the menu.")
-GOODBYE = N_("voice", "You can call this number again at any time. Goodbye.")
-# Said before the phones ring, and not interruptible: as short as it can be.
-URGENT_CONNECTING = N_("voice", "Connecting you. Stay on the line.")
-URGENT_STILL_TRYING = N_("voice", "We are still trying to reach someone. Please stay on the line.")
-# TRANSLATORS: %(minutes)s is a number of minutes.
-CALLBACK_OFFER = N_(
-    "voice",
-    "Nobody could answer right now. Press 1, and a volunteer will call you back at this "
-    "number. It usually takes about %(minutes)s minutes.",
-)
-CALLBACK_CONFIRMED = N_(
-    "voice", "Thank you. A volunteer will call you back at this number. Goodbye."
-)
-# TRANSLATORS: said to a volunteer who answers; %(language)s is the caller's language.
-WHISPER = N_("voice", "Urgent hotline call in %(language)s. Press 1 to accept.")
-URGENT_NOBODY = N_("voice", "We could not reach anyone right now. We are sorry.")
-URGENT_UNAVAILABLE = N_("voice", "Nobody can take this call right now. We are sorry.")
-URGENT_ENDED = N_("voice", "Your call has ended. If you need more help, stay on the line.")
-# TRANSLATORS: %(number)s and %(total)s are spoken numbers, e.g. "Part 2 of 7."
-RIGHTS_PART = N_("voice", "Part %(number)s of %(total)s.")
-RIGHTS_KEYS = N_(
-    "voice",
-    "Press 1 for the next part. Press 2 to hear this part again. "
-    "Press 3 to get all the parts by text message. Press 0 for the main menu.",
-)
-RIGHTS_LAST_KEYS = N_(
-    "voice",
-    "That was the last part. Press 2 to hear it again. "
-    "Press 3 to get all the parts by text message. Press 0 for the main menu.",
-)
-MAIN_TEXT_RIGHTS = N_("voice", "To get your rights by text message, press 8.")
-TEXT_SENDING = N_(
-    "voice",
-    "We are sending your rights by text message to this phone. It can take a few minutes.",
-)
-TEXT_IMPOSSIBLE = N_(
-    "voice", "We cannot send a text message to this phone, because its number is hidden."
-)
-TEXT_ABROAD = N_(
-    "voice", "We cannot send a text message to this phone, because its number is from abroad."
-)
-TEXT_ALREADY_SENT = N_(
-    "voice", "Your rights were already sent by text message to this phone today."
-)
-# Said when the hotline cannot tell whether the phone already had its texts today
-# without revealing what it holds about the number (caller ID can be spoofed).
-TEXT_SENDING_UNLESS = N_(
-    "voice",
-    "We are sending your rights by text message to this phone, unless it already got them "
-    "today. It can take a few minutes.",
-)
-# Said when what the caller asked for cannot be kept now (the service could not record
-# it): never a promise that is not kept.
-TEXT_CANNOT_NOW = N_("voice", "We cannot send the text message right now.")
-CALLBACK_CANNOT_NOW = N_("voice", "We cannot take your callback request right now.")
-TO_A_PERSON = N_("voice", "We are connecting you to a person now.")
-RESOURCES_INTRO = N_("voice", "Here are places that can help you.")
-RESOURCES_KEYS = N_("voice", "Press 1 to hear this again. Press 0 for the main menu.")
-# Reporting what you see (3): each option its own sentence, so a caller who knows the
-# keys presses as soon as theirs is said (bench/report_path.py measures the path).
-REPORT_KINDS: dict[ReportKind, Msg] = {
-    ReportKind.HOME: N_("voice", "If agents are at a home, press 1."),
-    ReportKind.WORK: N_("voice", "At a workplace or a school, press 2."),
-    ReportKind.STREET: N_("voice", "On the street or at a checkpoint, press 3."),
-    ReportKind.TAKEN: N_("voice", "If someone was taken, press 4."),
-    ReportKind.OTHER: N_("voice", "For something else, press 5."),
-}
-REPORT_ZIP = N_("voice", "Enter the five-digit ZIP code of the place.")
-REPORT_ZIP_INVALID = N_("voice", "That was not a five-digit ZIP code.")
-# TRANSLATORS: %(zip)s is a ZIP code said digit by digit: "6 0 6 2 3".
-REPORT_ZIP_READBACK = N_("voice", "You entered %(zip)s.")
-REPORT_ZIP_RIGHT = N_("voice", "If that is right, press 1.")
-REPORT_ZIP_AGAIN = N_("voice", "To enter it again, press 2.")
-REPORT_WHEN_NOW = N_("voice", "If it is happening now, press 1.")
-REPORT_WHEN_ENDED = N_("voice", "If it has ended, press 2.")
-REPORT_THANKS = N_("voice", "Thank you. Your report goes to our responders, who will check it.")
-REPORT_SAFETY = N_(
-    "voice", "Stay at a safe distance and do not interfere. You may record from a safe place."
-)
-REPORT_STATUS = N_("voice", "This hotline never asks anyone about their immigration status.")
-# Tries at the ZIP code before the report goes on without one.
-ZIP_TRIES = 2
-APOLOGY = N_("voice", "We are sorry, something went wrong. We are connecting you to a person now.")
-APOLOGY_NO_BACKUP = N_(
-    "voice", "We are sorry, something went wrong. Please call this number again in a minute."
-)
-
-
-# --- state, events and intents -------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CallState:
-    """Where a call is: the step, its language, how often a menu went unanswered."""
-
-    step: Step
-    lang: str | None = None
-    attempt: int = 0
-    section: int = 0
-    # The escalation tier an urgent call has reached (from 1).
-    tier: int = 0
-    # The carrier vouched for the caller's number when the call came in.
-    attested: bool = False
-    # The rights went by text during this call already.
-    texted: bool = False
-    # A report under way: the kind's key (1 to 5) and the ZIP code entered.
-    kind: str = ""
-    zip: str = ""
-
-    def query(self) -> list[tuple[str, str]]:
-        """The state as query parameters, keys sorted, as Twilio signs them."""
-        items = {"attempt": str(self.attempt), "step": self.step}
-        if self.attested:
-            items["verified"] = "1"
-        if self.texted:
-            items["texted"] = "1"
-        if self.lang is not None:
-            items["lang"] = self.lang
-        if self.step == "rights":
-            items["section"] = str(self.section)
-        if self.step in ("urgent", "callback"):
-            items["tier"] = str(self.tier)
-        if self.kind:
-            items["kind"] = self.kind
-        if self.zip:
-            items["zip"] = self.zip
-        return sorted(items.items())
-
-    @classmethod
-    def parse(cls, query: Mapping[str, str], *, languages: Sequence[str]) -> CallState:
-        """The state in a query string; ValueError when it is not one we emit."""
-        step = query.get("step", "")
-        if step not in STEPS:
-            raise ValueError("unknown step")
-        lang = query.get("lang")
-        if lang is not None and lang not in languages:
-            raise ValueError("unknown language")
-        if step != "language" and lang is None:
-            raise ValueError("a step past the language menu needs a language")
-        attempt = int(query.get("attempt", "0"))
-        section = int(query.get("section", "0"))
-        if not 0 <= attempt <= MAIN_MENU_SILENCES:
-            raise ValueError("attempt out of range")
-        if step == "rights" and not 1 <= section <= len(SECTIONS):
-            raise ValueError("section out of range")
-        tier = int(query.get("tier", "0"))
-        if not 0 <= tier <= MAX_TIERS:
-            raise ValueError("tier out of range")
-        kind, zip_code = query.get("kind", ""), query.get("zip", "")
-        if kind and (step not in REPORT_STEPS or ReportKind.from_digit(kind) is None):
-            raise ValueError("kind out of range")
-        if zip_code and not (len(zip_code) == 5 and zip_code.isascii() and zip_code.isdigit()):
-            raise ValueError("not a ZIP code")
-        if step in REPORT_STEPS - {"report_what"} and not kind:
-            raise ValueError("a report step past the first needs a kind")
-        if step == "report_confirm" and not zip_code:
-            raise ValueError("a read-back needs a ZIP code")
-        return cls(
-            step=step,
-            lang=lang,
-            attempt=attempt,
-            section=section,
-            tier=tier,
-            attested=query.get("verified") == "1",
-            texted=query.get("texted") == "1",
-            kind=kind,
-            zip=zip_code,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A new call: the language of the line it came in on, and the caller's, if known.
-
-    `attested` when the carrier vouches for the caller's number; only then may anything
-    remembered under it be used, and the call's later steps carry that.
-    """
-
-    line_language: str | None = None
-    remembered: str | None = None
-    attested: bool = False
-
-
-# Whether a text can go to the caller's phone: yes; not to a hidden number or one from
-# abroad; not again today (the phone already had its texts, as far as the hotline may
-# tell); or maybe (it may not tell, so it says so).
-Texting = Literal["yes", "hidden", "abroad", "sent", "maybe"]
-
-
-@dataclass(frozen=True, slots=True)
-class Pressed:
-    """The caller pressed `digits` (empty when the menu timed out); `texting` says
-    whether a text can go to their phone."""
-
-    digits: str
-    texting: Texting = "yes"
-
-    @property
-    def reachable(self) -> bool:
-        """The caller's number can be texted or called back at all."""
-        return self.texting not in ("hidden", "abroad")
-
-
-@dataclass(frozen=True, slots=True)
-class DialEnded:
-    """A dial finished with Twilio's DialCallStatus."""
-
-    status: str
-
-
-Event = Incoming | Pressed | DialEnded
-
-
-@dataclass(frozen=True, slots=True)
-class Say:
-    """Speak `message` in `lang`."""
-
-    message: Msg
-    lang: str
-    params: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Gather:
-    """Speak `prompts`, interruptible, and send up to `digits` keys (or none) to `next`."""
-
-    prompts: tuple[Say, ...]
-    next: CallState
-    timeout: int
-    digits: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Dial:
-    """Ring `legs` at once with the hotline's number as caller ID; the first to accept
-    gets the caller; the outcome goes to `next`."""
-
-    legs: tuple[Leg, ...]
-    next: CallState
-    timeout: int
-
-
-@dataclass(frozen=True, slots=True)
-class Hangup:
-    """End the call."""
-
-
-Intent = Say | Gather | Dial | Hangup
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """Something worth a line in the call event log (never who called)."""
-
-    kind: str
-    detail: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TextRights:
-    """Send the rights script by text message, in `lang`, to the caller."""
-
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class RememberLanguage:
-    """Remember that this caller chose `lang`."""
-
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class RequestCallback:
-    """Call the caller back in `lang`: seal their number, alert the volunteers."""
-
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReportSighting:
-    """Pass a report to the responders: what (a kind), where (a ZIP code, or "" when the
-    caller could not enter one), and whether it is still going on."""
-
-    lang: str
-    kind: ReportKind
-    zip: str
-    ongoing: bool
-
-
-Effect = TextRights | RememberLanguage | RequestCallback | ReportSighting
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the caller hears next, what the edge must do, and what the log records."""
-
-    intents: tuple[Intent, ...]
-    lang: str | None
-    notes: tuple[Note, ...] = ()
-    effects: tuple[Effect, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MenuOption:
-    """A language in the voice menu."""
-
-    code: str
-    digit: str
-
-
-@dataclass(frozen=True, slots=True)
-class Hotline:
-    """What the flow needs to know about this deployment."""
-
-    menu: tuple[MenuOption, ...]
-    default_language: str
-    backup_numbers: tuple[str, ...]
-    resources: tuple[Resource, ...]
-    # Languages with no machine voice: their callers are offered the text copy up front.
-    audio_only: frozenset[str] = frozenset()
-    # What a caller offered a callback is told about the usual wait.
-    callback_minutes: int = 15
 
 
 # --- the flow -------------------------------------------------------------------------

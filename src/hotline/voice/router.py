@@ -31,7 +31,7 @@ from hotline.routing.escalation import Plan, plan
 from hotline.routing.service import RecordCall
 from hotline.telephony.numbers import region, textable
 from hotline.telephony.webhooks import CallStatus, VoiceWebhook, first, parse_query
-from hotline.voice import flow
+from hotline.voice import flow, intents
 from hotline.voice.promises import CallbackRequest, ReportRequest, RightsRequest
 from hotline.voice.twiml import ACCEPT_PATH, LEG_PATH, NEXT_PATH, SCREEN_PATH, STATUS_PATH
 
@@ -55,7 +55,7 @@ async def incoming_call(request: Request) -> Response:
         # Caller ID is trivially spoofed: what a caller hears depends on what is held
         # under their number only when the carrier vouches for it, or anyone with a list
         # of numbers could learn which of them called, and in which language.
-        incoming = flow.Incoming(
+        incoming = intents.Incoming(
             line_language=runtime.settings.line_languages.get(hook.hotline_number or ""),
             remembered=_remembered(runtime, caller_keys) if hook.attested else None,
             attested=hook.attested,
@@ -76,23 +76,23 @@ async def next_step(request: Request) -> Response:
     try:
         hook = VoiceWebhook.from_form(form)
         try:
-            state: flow.CallState | None = flow.CallState.parse(
+            state: intents.CallState | None = intents.CallState.parse(
                 parse_query(request.url.query), languages=list(runtime.catalogs.languages)
             )
         except ValueError:
             # Only we write these URLs; one we no longer understand starts the call over.
             state = None
         lang = (state.lang if state else None) or lang
-        event: flow.Event
+        event: intents.Event
         caller = first(form, "From")
         attested = hook.attested or (state is not None and state.attested)
         texting = _texting(runtime, caller, attested=attested)
         if state is None:
-            event = flow.Incoming()
+            event = intents.Incoming()
         elif state.step == "urgent" and hook.dial_status is not None:
-            event = flow.DialEnded(hook.dial_status)
+            event = intents.DialEnded(hook.dial_status)
         else:
-            event = flow.Pressed(hook.digits or "", texting=texting)
+            event = intents.Pressed(hook.digits or "", texting=texting)
         plan = None
         if state is not None and state.lang and state.step in ("main", "urgent"):
             reachable = texting not in ("hidden", "abroad")
@@ -116,8 +116,8 @@ async def call_status(request: Request) -> Response:
     runtime = runtime_of(request)
     status = CallStatus.from_form(await verified_form(request, runtime))
     if status.call_sid:
-        note = flow.Note("call.status", status.status[:32] or None)
-        _record(runtime, status.call_sid, flow.Reply((), None, (note,)))
+        note = intents.Note("call.status", status.status[:32] or None)
+        _record(runtime, status.call_sid, intents.Reply((), None, (note,)))
         _forget_call(runtime, status.call_sid, status.status)
     return Response(status_code=204)
 
@@ -135,7 +135,7 @@ async def screen(request: Request) -> Response:
     await verified_form(request, runtime)
     leg = _leg_query(request, runtime)
     if leg is None:
-        return _twiml(runtime.renderer.render((flow.Hangup(),), None))
+        return _twiml(runtime.renderer.render((intents.Hangup(),), None))
     caller_lang, whisper_lang, volunteer = leg
     xml = runtime.renderer.screen(whisper_lang=whisper_lang, caller_lang=caller_lang, leg=volunteer)
     return _twiml(xml)
@@ -148,9 +148,11 @@ async def screen_answer(request: Request) -> Response:
     leg = _leg_query(request, runtime)
     parent = first(form, "ParentCallSid")
     if leg is None or first(form, "Digits") != "1" or not parent:
-        return _twiml(runtime.renderer.render((flow.Hangup(),), None))
+        return _twiml(runtime.renderer.render((intents.Hangup(),), None))
     _record_call(runtime, _call_ref(runtime, parent)[0], RecordCallFields(accepted_by=leg[2]))
-    _record(runtime, parent, flow.Reply((), leg[0], (flow.Note("urgent.accepted", str(leg[2])),)))
+    _record(
+        runtime, parent, intents.Reply((), leg[0], (intents.Note("urgent.accepted", str(leg[2])),))
+    )
     return _twiml(runtime.renderer.render((), None))
 
 
@@ -163,8 +165,8 @@ async def leg_status(request: Request) -> Response:
     if parent:
         if status == "ringing":
             _record_call(runtime, _call_ref(runtime, parent)[0], RecordCallFields(rang=True))
-        note = flow.Note("leg.status", f"{leg[:8]}:{status[:16]}")
-        _record(runtime, parent, flow.Reply((), None, (note,)))
+        note = intents.Note("leg.status", f"{leg[:8]}:{status[:16]}")
+        _record(runtime, parent, intents.Reply((), None, (note,)))
         _forget_call(runtime, first(form, "CallSid") or "", status)
     return Response(status_code=204)
 
@@ -360,7 +362,7 @@ def _plan(runtime: Runtime, lang: str, *, can_call_back: bool) -> Plan:
     )
 
 
-def _texting(runtime: Runtime, caller: str | None, *, attested: bool) -> flow.Texting:
+def _texting(runtime: Runtime, caller: str | None, *, attested: bool) -> intents.Texting:
     """Whether a text can go to the caller's phone, as far as the caller may be told."""
     if caller is None or not textable(caller):
         return "hidden"
@@ -384,7 +386,7 @@ def _caller_keys(runtime: Runtime, caller: str | None) -> list[str]:
 
 
 def _record(
-    runtime: Runtime, call_sid: str, reply: flow.Reply, caller_key: str | None = None
+    runtime: Runtime, call_sid: str, reply: intents.Reply, caller_key: str | None = None
 ) -> None:
     """Queue the reply's notes under pseudonyms; the caller's number goes no further."""
     if not reply.notes:
@@ -409,7 +411,7 @@ def _record(
     )
 
 
-def _call_record_fields(note: flow.Note, lang: str | None) -> RecordCallFields | None:
+def _call_record_fields(note: intents.Note, lang: str | None) -> RecordCallFields | None:
     """What an urgent call's note means for its call record."""
     if note.kind == "urgent.tier" and note.detail:
         tier, _, kind = note.detail.partition(":")
@@ -436,7 +438,7 @@ def _carry_out_safely(
     runtime: Runtime,
     hook: VoiceWebhook,
     caller: str | None,
-    effects: tuple[flow.Effect, ...],
+    effects: tuple[intents.Effect, ...],
     attested: bool,
 ) -> bool:
     try:
@@ -450,7 +452,7 @@ def _carry_out(
     runtime: Runtime,
     hook: VoiceWebhook,
     caller: str | None,
-    effects: tuple[flow.Effect, ...],
+    effects: tuple[intents.Effect, ...],
     *,
     attested: bool,
 ) -> bool:
@@ -462,7 +464,7 @@ def _carry_out(
     promises: list[object] = [
         _report(hook, caller, effect, now)
         for effect in effects
-        if isinstance(effect, flow.ReportSighting)
+        if isinstance(effect, intents.ReportSighting)
     ]
     if caller is not None and textable(caller):
         promises += _for_the_caller(runtime, hook, caller, effects, attested, now)
@@ -480,7 +482,7 @@ def _for_the_caller(
     runtime: Runtime,
     hook: VoiceWebhook,
     caller: str,
-    effects: tuple[flow.Effect, ...],
+    effects: tuple[intents.Effect, ...],
     attested: bool,
     now: datetime,
 ) -> list[object]:
@@ -492,23 +494,23 @@ def _for_the_caller(
     sender = hook.hotline_number or ""
     promises: list[object] = []
     for effect in effects:
-        if isinstance(effect, flow.RememberLanguage):
+        if isinstance(effect, intents.RememberLanguage):
             # A spoofed call must not set what the number's owner is answered in.
             if runtime.settings.remember_language_days == 0 or not attested:
                 continue
             key = keyring.pseudonym(caller, epoch=epoch)
             runtime.preferences.remember(key, effect.lang, now)
             runtime.recorder.record([Remember(key, epoch, effect.lang, now)])
-        elif isinstance(effect, flow.RequestCallback) and sender:
+        elif isinstance(effect, intents.RequestCallback) and sender:
             promises.append(CallbackRequest(caller, sender, effect.lang, call_ref, now))
-        elif isinstance(effect, flow.TextRights) and sender:
+        elif isinstance(effect, intents.TextRights) and sender:
             promises.append(RightsRequest(caller, sender, effect.lang, call_ref, now))
             runtime.rights_ledger.add(keyring.pseudonym(caller, epoch=epoch), now)
     return promises
 
 
 def _report(
-    hook: VoiceWebhook, caller: str | None, effect: flow.ReportSighting, now: datetime
+    hook: VoiceWebhook, caller: str | None, effect: intents.ReportSighting, now: datetime
 ) -> ReportRequest:
     """A sighting reported on this call; only a number a text can reach is kept."""
     return ReportRequest(

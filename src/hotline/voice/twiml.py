@@ -13,17 +13,9 @@ from hotline.callbacks.service import CALLBACK_CONNECT_PATH, CALLBACK_DONE_PATH
 from hotline.i18n.audio import Recordings
 from hotline.i18n.catalogs import Catalogs
 from hotline.i18n.languages import language_name
-from hotline.voice.flow import (
-    APOLOGY,
-    DIAL_TIMEOUT,
-    WHISPER,
-    CallState,
-    Dial,
-    Gather,
-    Hangup,
-    Intent,
-    Say,
-)
+from hotline.voice.flow import DIAL_TIMEOUT
+from hotline.voice.intents import CallState, Dial, Gather, Hangup, Intent, Say
+from hotline.voice.messages import APOLOGY, WHISPER
 
 NEXT_PATH = "/twilio/voice/next"
 STATUS_PATH = "/twilio/voice/status"
