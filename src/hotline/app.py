@@ -67,8 +67,8 @@ from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SignatureChecker
 from hotline.telephony.twilio_gateway import TwilioGateway
 from hotline.voice import flow, intents
+from hotline.voice.effects import promise_builders as voice_promises
 from hotline.voice.promises import CallbackRequest, ReportRequest, RightsRequest
-from hotline.voice.router import promise_builders as voice_promises
 from hotline.voice.router import routes as voice_routes
 from hotline.voice.twiml import CallbackRenderer, Renderer
 
