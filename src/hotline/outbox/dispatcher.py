@@ -222,14 +222,25 @@ class Dispatcher:
             for row in rows
             if (claimed := self._open(row, now)) is not None
         ]
-        return [row for row in map(self._slotted, opened) if row is not None]
+        return self._slotted(opened)
 
-    def _slotted(self, row: Claimed) -> Claimed | None:
-        """`row` with its slot reserved; None, and the row back in the queue untried,
-        when another dispatcher reserved the sender's close slots first."""
-        slot = self._pace.reserve(row.sender)
-        if slot is not None:
-            return replace(row, slot=slot)
+    def _slotted(self, rows: list[Claimed]) -> list[Claimed]:
+        """`rows` with their slots reserved, one reservation per sender; a row left without
+        one (another dispatcher reserved the sender's close slots first) goes back to the
+        queue untried."""
+        by_sender: dict[str, list[Claimed]] = {}
+        for row in rows:
+            by_sender.setdefault(row.sender, []).append(row)
+        slotted: list[Claimed] = []
+        for sender, held in by_sender.items():
+            slots = self._pace.reserve(sender, len(held))
+            slotted += [replace(row, slot=slot) for row, slot in zip(held, slots, strict=False)]
+            for row in held[len(slots) :]:
+                self._unclaim(row)
+        order = {row.id: n for n, row in enumerate(rows)}
+        return sorted(slotted, key=lambda row: (row.slot or row.expires_at, order[row.id]))
+
+    def _unclaim(self, row: Claimed) -> None:
         with Session(self._engine) as session:
             session.exec(
                 update(OutboxMessage)
@@ -244,7 +255,6 @@ class Dispatcher:
                 )
             )
             session.commit()
-        return None
 
     def _expire(self, session: Session, now: datetime) -> None:
         # A raid alert that is hours late is worse than none: past its expiry it is dropped.

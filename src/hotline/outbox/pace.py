@@ -49,41 +49,52 @@ class Pace:
             return batch
         return max(1, min(batch, int(rate * HORIZON.total_seconds())))
 
-    def reserve(self, sender: str) -> datetime | None:
-        """The moment `sender` may send next, now reserved; None when that moment is
-        beyond the horizon (another dispatcher reserved the close ones)."""
+    def reserve(self, sender: str, count: int = 1) -> list[datetime]:
+        """Up to `count` moments `sender` may send at next, now reserved, all within the
+        horizon; fewer (none) when other dispatchers reserved the close ones. One round
+        trip to the database for all of them."""
         rate = self.rate(sender)
         interval = timedelta(seconds=1 / rate) if rate is not None else timedelta(0)
         while True:
             now = self._clock() + LEAD
+            horizon = self._clock() + HORIZON
             with Session(self._engine) as session:
                 pace = session.get(SenderPace, sender)
                 if pace is None:
                     if rate is None:
-                        return self._clock()
-                    session.add(SenderPace(sender=sender, next_slot_at=now + interval))
+                        return [self._clock()] * count
+                    taken = self._fits(now, horizon, interval, count)
+                    session.add(SenderPace(sender=sender, next_slot_at=now + taken * interval))
                     try:
                         session.commit()
                     except IntegrityError:
                         continue
-                    return now
+                    return [now + n * interval for n in range(taken)]
                 previous = aware(pace.next_slot_at)
                 slot = max(previous, now)
-                if slot > self._clock() + HORIZON:
-                    return None
+                if slot > horizon:
+                    return []
                 if rate is None:
                     # No pace of our own, but one Twilio asked for (Retry-After) stands.
-                    return slot if previous > now else self._clock()
+                    return [slot if previous > now else self._clock()] * count
+                taken = self._fits(slot, horizon, interval, count)
                 # Compare-and-set: another dispatcher that reserved first makes us read again.
                 moved = session.exec(
                     update(SenderPace)
                     .where(col(SenderPace.sender) == sender)
                     .where(col(SenderPace.next_slot_at) == pace.next_slot_at)
-                    .values(next_slot_at=slot + interval)
+                    .values(next_slot_at=slot + taken * interval)
                 )
                 session.commit()
                 if moved.rowcount == 1:
-                    return slot
+                    return [slot + n * interval for n in range(taken)]
+
+    @staticmethod
+    def _fits(first: datetime, horizon: datetime, interval: timedelta, count: int) -> int:
+        """How many slots from `first`, `interval` apart, start within the horizon."""
+        if first > horizon:
+            return 0
+        return min(count, int((horizon - first) / interval) + 1)
 
     def after_late_send(self, sender: str, slot: datetime, started: datetime) -> None:
         """A send that starts late pushes the next slot back: the gap never shrinks."""
