@@ -21,7 +21,9 @@ from hotline.models import (
     ClaimFailure,
     ClaimStatus,
     Disposition,
+    Incident,
     IndicatorRollup,
+    Report,
     SmsCase,
     SmsInbound,
     Volunteer,
@@ -190,3 +192,55 @@ def test_urgent_calls_callbacks_and_cases_go_and_their_counts_stay(
 
 def test_every_table_says_how_long_its_rows_are_kept() -> None:
     assert set(retention.KEPT) == set(SQLModel.metadata.tables)
+
+
+def seed_reports(engine: Engine) -> None:
+    """Incidents from August (past the 30 days reports are kept) and November."""
+    with db.transaction(engine) as session:
+        for when, status, kinds in (
+            (AUGUST, "confirmed", ["home", "home", "street"]),
+            (AUGUST, "gone", ["taken"]),
+            (NOW - timedelta(days=1), "confirmed", ["home"]),
+        ):
+            incident = Incident(
+                kind=kinds[0], status=status, reports=len(kinds), opened_at=when,
+                last_report_at=when, expires_at=when, updated_at=when,
+            )  # fmt: skip
+            session.add(incident)
+            session.flush()
+            assert incident.id is not None
+            for kind in kinds:
+                session.add(
+                    Report(
+                        incident_id=incident.id, kind=kind, minute=when, language="es",
+                        channel="voice",
+                    )
+                )  # fmt: skip
+
+
+def test_reports_and_what_responders_found_are_counted_after_they_go(
+    engine: Engine, settings: Settings
+) -> None:
+    seed_reports(engine)
+    with Session(engine) as session:
+        before = {m: rollup.totals(session, m) for m in ("reports", "incidents")}
+    assert before["reports"] == {
+        ("2026-08", "home"): 2,
+        ("2026-08", "street"): 1,
+        ("2026-08", "taken"): 1,
+        ("2026-11", "home"): 1,
+    }
+    assert before["incidents"] == {("2026-08", "confirmed"): 1, ("2026-08", "gone"): 1,
+                                   ("2026-11", "confirmed"): 1}  # fmt: skip
+    purged = retention.purge(engine, settings, now=NOW)
+    retention.purge(engine, settings, now=NOW)
+    assert (purged.reports, purged.incidents) == (4, 2)
+    with Session(engine) as session:
+        assert {m: rollup.totals(session, m) for m in ("reports", "incidents")} == before
+        found = {
+            line.metric + ":" + line.key: line
+            for line in indicators.lines(session, languages=["es"])
+        }
+    assert found["reports:home"].values == {"2026-08": 2.0, "2026-11": 1.0}
+    assert found["incidents:gone"].values == {"2026-08": 1.0}
+    assert found["incidents:confirmed"].values == {"2026-08": 1.0, "2026-11": 1.0}

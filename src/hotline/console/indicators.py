@@ -22,11 +22,14 @@ from sqlmodel import Session
 
 from hotline.models import DISPOSITION_KINDS
 from hotline.privacy import rollup
+from hotline.rapid.kinds import IncidentStatus, ReportKind
 
 SMALL = 5
 HIDDEN = "<5"
 COUNT_METRICS = ("calls", "calls_language", "texts", "urgent", "answered", "callbacks", "cases")
 TIMING_METRICS = ("answer_median", "answer_p90")
+# What responders found, as the Indicators page counts incidents.
+RESULTS = sorted(IncidentStatus.closed_statuses(), key=list(IncidentStatus).index)
 Key = tuple[str, str]
 
 
@@ -83,6 +86,8 @@ def lines(session: Session, *, languages: Sequence[str]) -> list[Line]:
     ]
     found += [keyed_line("callbacks", ""), keyed_line("cases", "")]
     found += [keyed_line("dispositions", kind) for kind in DISPOSITION_KINDS]
+    found += [keyed_line("reports", kind) for kind in ReportKind]
+    found += [keyed_line("incidents", status) for status in RESULTS]
     return found
 
 

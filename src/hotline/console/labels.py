@@ -45,5 +45,21 @@ METRICS = {
     "callbacks": _l("Callbacks made"),
     "cases": _l("Urgent text cases"),
     "dispositions": _l("Noted: %(kind)s"),
+    "reports": _l("Reports: %(kind)s"),
+    "incidents": _l("Incidents: %(result)s"),
+}
+REPORT_KINDS = {
+    "home": _l("agents at a home"),
+    "work": _l("agents at a workplace or school"),
+    "street": _l("agents on the street or at a checkpoint"),
+    "taken": _l("someone taken"),
+    "other": _l("something else"),
+}
+RESULTS = {
+    "confirmed": _l("confirmed"),
+    "not-enforcement": _l("not immigration enforcement"),
+    "gone": _l("gone when responders came"),
+    "unverifiable": _l("could not be verified"),
+    "expired": _l("nobody verified it in time"),
 }
 UNKNOWN_LANGUAGE = _l("no language chosen")

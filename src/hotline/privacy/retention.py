@@ -211,7 +211,10 @@ def _purge_records(session: Session, cutoff: datetime) -> int:
 
 
 def _purge_reports(session: Session, cutoff: datetime) -> tuple[int, int]:
-    """Reports, and incidents with their history and alerts, older than `cutoff`."""
+    """Reports, and incidents with their history and alerts, older than `cutoff`, each
+    counted in the rollup first."""
+    rollup.fold(session, "reports", before=cutoff)
+    rollup.fold(session, "incidents", before=cutoff)
     reports = session.exec(delete(Report).where(col(Report.minute) < cutoff)).rowcount
     old = select(Incident.id).where(col(Incident.last_report_at) < cutoff)
     session.exec(delete(Alert).where(col(Alert.incident_id).in_(old)))

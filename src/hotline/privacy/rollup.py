@@ -1,7 +1,7 @@
 """Monthly counts that outlive the rows they were counted from.
 
 The purge deletes call events, texts received, dispositions, urgent calls' records,
-callbacks and text cases when their time is up.
+callbacks, text cases, reports and incidents when their time is up.
 Just before it does, in the same transaction, it adds what those rows count to
 `indicator_rollup`; rows still present are counted live. So rollup plus live is always
 the month's total, each row counted once, and nothing but a count per month survives.
@@ -31,7 +31,9 @@ from hotline.models import (
     Claim,
     ClaimStatus,
     Disposition,
+    Incident,
     IndicatorRollup,
+    Report,
     SmsCase,
     SmsInbound,
 )
@@ -46,6 +48,8 @@ Metric = Literal[
     "answer_seconds",
     "callbacks",
     "cases",
+    "reports",
+    "incidents",
 ]
 METRICS: tuple[Metric, ...] = (
     "calls",
@@ -57,6 +61,8 @@ METRICS: tuple[Metric, ...] = (
     "answer_seconds",
     "callbacks",
     "cases",
+    "reports",
+    "incidents",
 )
 RECORD_METRICS: tuple[Metric, ...] = ("urgent", "answered", "answer_seconds")
 _CLOSED = [str(status) for status in ClaimStatus.closed_statuses()]
@@ -147,6 +153,15 @@ def _query(session: Session, metric: Metric, before: datetime | None) -> Any:
                 col(CallEvent.kind).in_(LANGUAGE_NOTES)
             )
         when: Any = CallEvent.occurred_at
+    elif metric == "reports":
+        month = month_of(session, Report.minute)
+        query = select(month, Report.kind, func.count())
+        when = Report.minute
+    elif metric == "incidents":
+        # An incident is counted by its result, in the month it was opened.
+        month = month_of(session, Incident.opened_at)
+        query = select(month, Incident.status, func.count())
+        when = Incident.last_report_at
     elif metric == "texts":
         month = month_of(session, SmsInbound.received_at)
         query = select(month, CallerPreference.language, func.count()).join(
