@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import exists, func
 from sqlalchemy.sql.elements import ColumnElement
@@ -51,19 +51,7 @@ Metric = Literal[
     "reports",
     "incidents",
 ]
-METRICS: tuple[Metric, ...] = (
-    "calls",
-    "calls_language",
-    "texts",
-    "dispositions",
-    "urgent",
-    "answered",
-    "answer_seconds",
-    "callbacks",
-    "cases",
-    "reports",
-    "incidents",
-)
+METRICS: tuple[Metric, ...] = get_args(Metric)
 RECORD_METRICS: tuple[Metric, ...] = ("urgent", "answered", "answer_seconds")
 _CLOSED = [str(status) for status in ClaimStatus.closed_statuses()]
 # The notes that say which language a call went on in.
