@@ -8,7 +8,7 @@ however it closes, its reports close and their reporters' numbers are deleted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import update
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from hotline.db import aware
 from hotline.models import Incident, IncidentEvent, Report, Zone
-from hotline.rapid import alerts, messages, zones
+from hotline.rapid import alerts, callouts, messages, zones
 from hotline.rapid.dispatch import Advance, Crowd, Stage, advance, coordinators
 from hotline.rapid.kinds import AlertKind, IncidentStatus, ReportKind, ReportStatus
 from hotline.rapid.service import Outgoing, RapidResponse
@@ -132,35 +132,43 @@ def escalate(session: Session, *, rapid: RapidResponse, incident: Incident, now:
         record(session, incident, step="unanswered", at=now, detail="every stage texted")
         session.flush()
         return
-    ids = [person.id for person in step.people]
-    if incident.code is None:
-        incident.code = rapid.claims.open(
-            session, subject_id=incident.id, alerted=ids, capacity=rapid.settings.capacity, now=now
+    ids = callouts.present(session, [person.id for person in step.people])
+    if incident.claim_id is None:
+        callouts.open_callout(
+            session, incident=incident, alerted=ids, capacity=rapid.settings.capacity, now=now
         )
     else:
-        rapid.claims.alert(session, code=incident.code, volunteers=ids, now=now)
+        callouts.call_out_more(session, incident=incident, volunteers=ids, now=now)
     session.flush()
-    texted = _call_out(session, rapid=rapid, incident=incident, step=step, now=now)
+    people = [person for person in step.people if person.id in ids]
+    texted = _call_out(session, rapid=rapid, incident=incident, step=step, people=people, now=now)
     record(session, incident, step=step.stage.step, at=now, detail=f"{texted} texted")
     session.flush()
 
 
 def _call_out(
-    session: Session, *, rapid: RapidResponse, incident: Incident, step: Advance, now: datetime
+    session: Session,
+    *,
+    rapid: RapidResponse,
+    incident: Incident,
+    step: Advance,
+    people: Sequence[Person],
+    now: datetime,
 ) -> int:
-    """Text the people (and the backup number) of `step`; how many were texted."""
+    """Text `people` (and the backup number) at `step`; how many were texted."""
     if not incident.line:
         return 0
     render = _callout_text(session, rapid, incident, step.stage)
-    key = f"incident:{incident.id}:{int(step.stage)}"
-    rapid.text_people(
-        session, people=step.people, sender=incident.line, render=render, key=key, now=now
-    )
+    claim = callouts.claim_of(session, incident)
+    # A call-out's rounds number its texts: one called out again (its responder left)
+    # goes through the same stages again.
+    key = f"incident:{incident.id}:{int(step.stage)}:{claim.rounds if claim else 0}"
+    rapid.text_people(session, people=people, sender=incident.line, render=render, key=key, now=now)
     if step.backup:
         lang = rapid.settings.default_language
         outgoing = Outgoing(incident.line, step.backup, render(lang), f"{key}:backup", lang)
         rapid.text(session, text=outgoing, now=now)  # fmt: skip
-    return len(step.people) + (1 if step.backup else 0)
+    return len(people) + (1 if step.backup else 0)
 
 
 def _callout_text(
@@ -221,8 +229,7 @@ def set_status(
     if not status.is_open:
         incident.closed_at = incident.closed_at or now
         incident.next_step_at = None
-        if incident.code is not None:
-            rapid.claims.close(session, code=incident.code, now=now)
+        callouts.close_callout(session, incident=incident, now=now)
         close_reports(session, incident_id=incident.id or 0)
     session.add(incident)
     session.flush()
@@ -267,8 +274,23 @@ def due(session: Session, *, now: datetime) -> list[Incident]:
     ]
 
 
+def call_out_again(
+    session: Session, *, rapid: RapidResponse, incident: Incident, now: datetime
+) -> None:
+    """Every responder who took `incident` left: it goes back to being called out, from
+    its zone's responders on, with the same code."""
+    incident.stage = Stage.NONE
+    set_status(session, rapid=rapid, incident=incident, status=IncidentStatus.REPORTED, now=now)
+    record(session, incident, step="responder-left", at=now)
+    escalate(session, rapid=rapid, incident=incident, now=now)
+
+
 def tick(session: Session, *, rapid: RapidResponse, now: datetime) -> int:
-    """Escalate the call-outs nobody took, expire what nobody verified. Returns how many."""
+    """Call out again what a leaving responder held, escalate the call-outs nobody took,
+    expire what nobody verified. Returns how many."""
+    returned = callouts.left(session, now=now)
+    for incident, _claim in returned:
+        call_out_again(session, rapid=rapid, incident=incident, now=now)
     handled = due(session, now=now)
     for incident in handled:
         if aware(incident.expires_at) <= now:
@@ -277,4 +299,4 @@ def tick(session: Session, *, rapid: RapidResponse, now: datetime) -> int:
             )
         else:
             escalate(session, rapid=rapid, incident=incident, now=now)
-    return len(handled)
+    return len(returned) + len(handled)

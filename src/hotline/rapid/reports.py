@@ -21,7 +21,7 @@ from hotline.models import Incident, Report
 from hotline.rapid import incidents, zones
 from hotline.rapid.commands import zip_in
 from hotline.rapid.incidents import place_seal
-from hotline.rapid.kinds import IncidentStatus, ReportStatus
+from hotline.rapid.kinds import IncidentStatus, ReportKind, ReportStatus
 from hotline.rapid.places import coarse_place
 from hotline.rapid.service import RapidResponse
 from hotline.rapid.sighting import Sighting
@@ -59,6 +59,8 @@ def submit_report(
     session: Session, *, rapid: RapidResponse, sighting: Sighting, now: datetime
 ) -> Submitted:
     """Keep a report and group it into an incident; a new incident calls responders out."""
+    # A kind that is not one refuses the report before anything is written.
+    ReportKind(sighting.kind)
     minute = now.replace(second=0, microsecond=0)
     zip_code = sighting.zip_code or zip_in(sighting.place)
     zone = zones.zone_of_zip(session=session, zip_code=zip_code) if zip_code else None
