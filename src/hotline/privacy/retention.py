@@ -20,6 +20,7 @@ from hotline.models import (
     OptOut,
     OutboxMessage,
     Report,
+    ReportDraft,
     RightsSent,
     SmsInbound,
     SpoolApplied,
@@ -112,8 +113,10 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             update(Report)
             .where(col(Report.reporter_sealed).is_not(None))
             .where(col(Report.minute) < now - timedelta(minutes=settings.incident_expiry_minutes))
-            .values(reporter_sealed=None, reporter_key=None)
+            .values(reporter_sealed=None, reporter_key=None, asked_by=None, asked_at=None)
         )
+        # A report by text left half-way is forgotten a quarter of an hour on.
+        session.exec(delete(ReportDraft).where(col(ReportDraft.expires_at) <= now))
         reports, incidents = _purge_reports(
             session, now - timedelta(days=settings.report_retention_days)
         )

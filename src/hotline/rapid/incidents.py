@@ -251,7 +251,13 @@ def close_reports(session: Session, *, incident_id: int) -> None:
     session.exec(
         update(Report)
         .where(col(Report.incident_id) == incident_id)
-        .values(status=ReportStatus.CLOSED, reporter_sealed=None, reporter_key=None)
+        .values(
+            status=ReportStatus.CLOSED,
+            reporter_sealed=None,
+            reporter_key=None,
+            asked_by=None,
+            asked_at=None,
+        )
     )
 
 

@@ -105,6 +105,7 @@ def _keep(
         language=sighting.language,
         channel=sighting.channel,
         status=ReportStatus.OPEN if still_open else ReportStatus.CLOSED,
+        line=sighting.line or "",
     )
     session.add(report)
     session.flush()
@@ -158,7 +159,7 @@ def forget_reporter(session: Session, *, rapid: RapidResponse, number: str) -> i
     return session.exec(
         update(Report)
         .where(col(Report.reporter_key).in_(keys))
-        .values(reporter_sealed=None, reporter_key=None)
+        .values(reporter_sealed=None, reporter_key=None, asked_by=None, asked_at=None)
     ).rowcount
 
 

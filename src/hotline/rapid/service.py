@@ -34,13 +34,15 @@ PURPOSE = "incident"
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A text to a responder or coordinator about an incident; `key` makes it idempotent."""
+    """A text to a responder or coordinator about an incident (or words relayed between a
+    responder and a reporter: `purpose` "relay"); `key` makes it idempotent."""
 
     sender: str
     to: str
     body: str
     key: str
     language: str | None
+    purpose: str = PURPOSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +132,8 @@ class RapidResponse:
             keyring=self.keyring,
             sender=text.sender,
             recipient=text.to,
-            parts=[text.body],
-            purpose=PURPOSE,
+            parts=[text.body[:1600]],
+            purpose=text.purpose,
             language=text.language,
             key=text.key,
             now=now,
