@@ -80,7 +80,8 @@ NO_SUCH_CASE = N_("sms", "Hotline: you have no open case with the code %(code)s.
 # TRANSLATORS: the volunteer commands stay in English: they are what the hotline reads.
 COMMANDS = N_(
     "sms",
-    "Hotline commands: ON, OFF, BREAK 30 (minutes), STATUS, ACCEPT code, DONE code.",
+    "Hotline commands: ON, OFF, BREAK 30 (minutes), STATUS, ACCEPT code, DONE code. "
+    "Responders: GO code, then CONFIRMED, NOTICE, GONE or UNSURE code; ASK code question.",
 )
 ON_CALL_NOW = N_("sms", "Hotline: you are on call now. Your availability: %(availability)s.")
 OFF_CALL_NOW = N_("sms", "Hotline: you are not on call now. Your availability: %(availability)s.")
