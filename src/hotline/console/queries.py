@@ -298,27 +298,13 @@ def incidents_waiting(session: Session, *, volunteer_id: int | None = None) -> l
     ).all()
     claims = [incident.claim_id for incident, _ in rows if incident.claim_id is not None]
     held: dict[int, list[int]] = {}
-    if claims:
-        holders = session.exec(
-            select(ClaimHolder)
-            .where(col(ClaimHolder.claim_id).in_(claims))
-            .order_by(col(ClaimHolder.id))
-        ).all()
-        for holder in holders:
-            if holder.volunteer_id is not None:
-                held.setdefault(holder.claim_id, []).append(holder.volunteer_id)
+    query = select(ClaimHolder).where(col(ClaimHolder.claim_id).in_(claims))
+    for holder in session.exec(query.order_by(col(ClaimHolder.id))).all() if claims else ():
+        if holder.volunteer_id is not None:
+            held.setdefault(holder.claim_id, []).append(holder.volunteer_id)
     found = [
-        Verifying(
-            id=incident.id or 0,
-            zone=zone,
-            kind=incident.kind,
-            status=incident.status,
-            reports=incident.reports,
-            opened_at=aware(incident.opened_at),
-            responders=tuple(held.get(incident.claim_id or 0, ())),
-        )
+        Verifying(incident.id or 0, zone, incident.kind, incident.status, incident.reports,
+                  aware(incident.opened_at), tuple(held.get(incident.claim_id or 0, ())))
         for incident, zone in rows
-    ]
-    if volunteer_id is None:
-        return found
-    return [item for item in found if volunteer_id in item.responders]
+    ]  # fmt: skip
+    return [v for v in found if volunteer_id is None or volunteer_id in v.responders]
