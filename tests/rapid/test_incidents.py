@@ -81,9 +81,13 @@ def test_a_report_in_no_zone_opens_its_own_incident_for_the_coordinators(
         assert row is not None
         row.role = "coordinator_backup"
     field.hotline.runtime.roster.refresh()
-    first = report(field, sighting("26th and Pulaski"), now)
-    second = report(field, sighting("26th and Pulaski"), now)
+    first = report(field, sighting("26th and Pulaski", channel=Channel.API), now)
+    second = report(field, sighting("26th and Pulaski", channel=Channel.API), now)
     assert first.incident_id != second.incident_id
+    # By text (anyone can send those, from many numbers) they join the latest of the kind.
+    assert not report(field, sighting("26th and Pulaski"), now).new_incident
+    assert not report(field, sighting("Kedzie y Cermak"), now).new_incident
+    assert len(field.incidents()) == 2
     assert incident(field, first.incident_id).zone_id is None
     [callout, _] = field.texts_to(BOSS)
     assert callout.startswith("Hotline: no responder took call-out")

@@ -163,3 +163,13 @@ def test_a_draft_holds_its_place_sealed_and_coarse(field: Field) -> None:
         place = drafts.place_of(row, vault=field.rapid.vault)
     assert place == "ICE at 2400 W 26th St and Pulaski, call"
     assert session is not None
+
+
+def test_a_flood_of_text_reports_without_a_zone_calls_out_once_per_kind(field: Field) -> None:
+    backup = field.hotline.runtime.settings.backup_number
+    assert backup is not None
+    for n in range(12):
+        field.text("REPORTE la migra en Kedzie y Cermak", f"+1312555{n + 200:04d}")
+    [incident] = field.incidents()
+    assert (incident.zone_id, incident.reports) == (None, 12)
+    assert len(field.texts_to(backup)) == 1

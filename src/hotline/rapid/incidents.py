@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from hotline.db import aware
@@ -53,16 +53,27 @@ def record(
     )
 
 
+# The PostgreSQL advisory lock that takes reports without a zone one at a time.
+NO_ZONE_LOCK = 0x68_6F_74_6C_6E_7A
+
+
 def joinable(
-    session: Session, *, rapid: RapidResponse, zone_id: int, kind: ReportKind, at: datetime
+    session: Session, *, rapid: RapidResponse, zone_id: int | None, kind: ReportKind, at: datetime
 ) -> Incident | None:
-    """The incident a report of `kind` in zone `zone_id` at `at` joins, if any."""
+    """The incident a report of `kind` in zone `zone_id` at `at` joins, if any. Reports by
+    text without a zone (cross streets, no ZIP code) join one another the same way, so a
+    flood of them from many numbers calls the coordinators out once per kind; the
+    channel decides (`submit_report`)."""
     if session.get_bind().dialect.name == "postgresql":
         # One report at a time per zone, so two at once never open two incidents.
-        session.exec(select(Zone.id).where(Zone.id == zone_id).with_for_update())
+        if zone_id is None:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NO_ZONE_LOCK})
+        else:
+            session.exec(select(Zone.id).where(Zone.id == zone_id).with_for_update())
+    zoned = col(Incident.zone_id).is_(None) if zone_id is None else Incident.zone_id == zone_id
     return session.exec(
         select(Incident)
-        .where(Incident.zone_id == zone_id)
+        .where(zoned)
         .where(Incident.kind == kind)
         .where(col(Incident.status).in_(JOINABLE))
         .where(col(Incident.last_report_at) >= at - rapid.settings.window)

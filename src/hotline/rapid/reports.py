@@ -21,7 +21,7 @@ from hotline.models import Incident, Report
 from hotline.rapid import incidents, zones
 from hotline.rapid.commands import zip_in
 from hotline.rapid.incidents import place_seal
-from hotline.rapid.kinds import IncidentStatus, ReportKind, ReportStatus
+from hotline.rapid.kinds import Channel, IncidentStatus, ReportKind, ReportStatus
 from hotline.rapid.places import coarse_place
 from hotline.rapid.service import RapidResponse
 from hotline.rapid.sighting import Sighting
@@ -66,7 +66,7 @@ def submit_report(
     zone = zones.zone_of_zip(session=session, zip_code=zip_code) if zip_code else None
     zone_id = zone.id if zone is not None else sighting.zone_id
     incident = None
-    if zone_id is not None:
+    if zone_id is not None or sighting.channel == Channel.SMS:
         incident = incidents.joinable(
             session, zone_id=zone_id, kind=sighting.kind, at=now, rapid=rapid
         )
