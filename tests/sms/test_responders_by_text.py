@@ -148,3 +148,14 @@ def test_words_that_start_like_a_command_still_reach_the_texter(field: Field) ->
     assert field.text("Go to the back room and stay quiet", ANA) == []
     assert field.texts_to(WITNESS)[-1] == "Go to the back room and stay quiet"
     assert field.text("GO", ANA)[0].startswith("Comandos de la línea de ayuda:")
+
+
+def test_a_stranger_texting_a_real_code_changes_nothing(field: Field) -> None:
+    setup(field)
+    field.text("REPORTE migra en 26 y Pulaski 60623", WITNESS)
+    code = code_of(field)
+    # Not a registered number: the words are a texter's, answered with the language menu.
+    for words in (f"GO {code}", f"CONFIRMED {code}", f"ASK {code} hola"):
+        assert field.text(words, "+13125550199")[0].startswith("For English, reply 1.")
+    assert field.incidents()[-1].status == "reported"
+    assert field.alerts() == []
