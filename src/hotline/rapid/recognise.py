@@ -30,27 +30,49 @@ def _unspaced(word: str) -> bool:
     return any("\u0600" <= c <= "\u06ff" or "\u3400" <= c <= "\u9fff" for c in word)
 
 
-def _table(languages: Mapping[str, Language], kind: str) -> dict[str, frozenset[str]]:
-    found: dict[str, set[str]] = {}
-    for code, language in languages.items():
-        for word in language.sighting_words(kind):
-            found.setdefault(normalize(word), set()).add(code)
-    return {word: frozenset(codes) for word, codes in found.items()}
+@dataclass(frozen=True)
+class Table:
+    """One kind of sighting words, normalized, with the languages each is in; the words
+    written with spaces found by one expression, Chinese and Arabic ones inside the text."""
+
+    codes: Mapping[str, frozenset[str]]
+    spaced: re.Pattern[str] | None
+    unspaced: tuple[str, ...]
+
+    @classmethod
+    def of(cls, languages: Mapping[str, Language], kind: str) -> Table:
+        found: dict[str, set[str]] = {}
+        for code, language in languages.items():
+            for word in language.sighting_words(kind):
+                found.setdefault(normalize(word), set()).add(code)
+        spaced = sorted((w for w in found if not _unspaced(w)), key=len, reverse=True)
+        pattern = "|".join(re.escape(word) for word in spaced)
+        return cls(
+            {word: frozenset(codes) for word, codes in found.items()},
+            re.compile(f"(?<= )({pattern})(?= )") if spaced else None,
+            tuple(w for w in found if _unspaced(w)),
+        )
+
+    def found(self, spaced: str, joined: str) -> list[frozenset[str]]:
+        """The languages of each of these words in the text."""
+        hits = [self.codes[m.group(1)] for m in self.spaced.finditer(spaced)] if self.spaced else []
+        return hits + [self.codes[word] for word in self.unspaced if word in joined]
+
+    def get(self, word: str) -> frozenset[str] | None:
+        return self.codes.get(word)
 
 
 @dataclass(frozen=True)
 class SightingWords:
-    """Every enabled language's sighting words, normalized, with the languages they are in."""
+    """Every enabled language's sighting words: of enforcement, of streets, joining."""
 
-    words: Mapping[str, frozenset[str]]
-    streets: Mapping[str, frozenset[str]]
-    joins: Mapping[str, frozenset[str]]
+    words: Table
+    streets: Table
+    joins: Table
 
     @classmethod
     def of(cls, languages: Mapping[str, Language]) -> SightingWords:
-        return cls(
-            _table(languages, "words"), _table(languages, "streets"), _table(languages, "joins")
-        )
+        return cls(*(Table.of(languages, kind) for kind in ("words", "streets", "joins")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,31 +82,19 @@ class Sighted:
     language: str | None
 
 
-def _found(
-    table: Mapping[str, frozenset[str]], tokens: list[str], spaced: str, text: str
-) -> list[frozenset[str]]:
-    """The languages of each entry of `table` in the text."""
-    hits = []
-    for word, codes in table.items():
-        if (_unspaced(word) and word in text) or f" {word} " in spaced:
-            hits.append(codes)
-    return hits
-
-
-def _crossings(
-    raw: list[str], tokens: list[str], joins: Mapping[str, frozenset[str]]
-) -> list[frozenset[str]]:
+def _crossings(raw: list[str], tokens: list[str], joins: Table) -> list[frozenset[str]]:
     """The joining words that stand between two street names."""
     hits = []
     for i in range(1, len(tokens) - 1):
         join = tokens[i]
-        if join not in joins and join not in _SYMBOL_JOINS:
+        codes = joins.get(join)
+        if codes is None and join not in _SYMBOL_JOINS:
             continue
         left, right = raw[i - 1], raw[i + 1]
         numbered = any(c.isdigit() for c in left + right)
         named = left[:1].isupper() and right[:1].isupper()
         if numbered or named:
-            hits.append(joins.get(join, frozenset()))
+            hits.append(codes or frozenset())
     return hits
 
 
@@ -95,10 +105,10 @@ def sighted(text: str, words: SightingWords) -> Sighted | None:
     tokens = [normalize(token) for token in raw]
     spaced = f" {' '.join(tokens)} "
     joined = normalize(plain)
-    said = _found(words.words, tokens, spaced, joined)
+    said = words.words.found(spaced, joined)
     if not said:
         return None
-    streets = _found(words.streets, tokens, spaced, joined)
+    streets = words.streets.found(spaced, joined)
     crossings = _crossings(raw, tokens, words.joins)
     if not (ZIP.search(plain) or streets or crossings):
         return None
