@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, col, select
 
 from hotline import db
@@ -59,8 +60,9 @@ def test_five_wrong_codes_lock_a_responder_out_even_from_a_real_call_out(field: 
     assert field.reply(ana, f"GO {code}").startswith(f"Hotline: call-out {code} is yours")
 
 
+@pytest.mark.parametrize("leaves", ["deactivated", "deleted"])
 def test_a_responder_who_leaves_hands_the_incident_back_to_its_call_out(
-    field: Field,
+    field: Field, leaves: str
 ) -> None:
     village = field.zone("Little Village", ["60623"])
     ana = field.responder("Ana", ANA, "es", [village])
@@ -72,12 +74,14 @@ def test_a_responder_who_leaves_hands_the_incident_back_to_its_call_out(
     assert incident(field, opened.incident_id).status == IncidentStatus.DISPATCHED
     with db.transaction(field.hotline.engine) as session:
         _, token = auth_service.create_user(session=session, name="Boss", role="coordinator")
-    answer = field.hotline.client.patch(
-        f"/api/v1/volunteers/{ana}",
-        json={"active": False},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert answer.status_code == 200, answer.text
+    headers = {"Authorization": f"Bearer {token}"}
+    if leaves == "deactivated":
+        answer = field.hotline.client.patch(
+            f"/api/v1/volunteers/{ana}", json={"active": False}, headers=headers
+        )
+    else:
+        answer = field.hotline.client.delete(f"/api/v1/volunteers/{ana}", headers=headers)
+    assert answer.status_code in (200, 204), answer.text
     field.tick(now + MINUTE)
     again = incident(field, opened.incident_id)
     assert (again.status, again.code) == (IncidentStatus.REPORTED, code)
@@ -94,6 +98,8 @@ def test_a_responder_who_leaves_hands_the_incident_back_to_its_call_out(
         ).all()
     # Her call-out, still queued when she left, was canceled; she can take nothing more.
     assert [m.status for m in to_ana] == ["canceled"]
+    if leaves == "deleted":
+        return
     assert field.reply(ana, f"GO {code}", now + 2 * MINUTE) == UNKNOWN.format(code=code)
     # Nothing is called out twice: the next tick leaves it alone.
     field.tick(now + 3 * MINUTE)

@@ -14,7 +14,7 @@ language must reach THRESHOLD of the confidence; otherwise the guess is "unsure"
 the texter gets the language menu. tests/i18n/language_samples.py is the table of short
 texts the threshold was chosen on (tests/i18n/test_detect.py).
 
-The models take a couple of seconds and some 300 MB to load: the service loads them once
+The models take a couple of seconds and some 250 MB to load: the service loads them once
 per process as it starts (`warm()`); until they are loaded every guess is "unsure".
 """
 
