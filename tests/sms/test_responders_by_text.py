@@ -159,3 +159,15 @@ def test_a_stranger_texting_a_real_code_changes_nothing(field: Field) -> None:
         assert field.text(words, "+13125550199")[0].startswith("For English, reply 1.")
     assert field.incidents()[-1].status == "reported"
     assert field.alerts() == []
+
+
+def test_a_digit_answering_a_question_is_relayed_and_changes_no_language(field: Field) -> None:
+    setup(field)
+    field.text("REPORTE migra en 26 y Pulaski 60623", WITNESS)
+    code = code_of(field)
+    field.text(f"GO {code}", ANA)
+    field.text(f"ASK {code} ¿Cuántos carros? Responda con un número.", ANA)
+    assert field.text("3", WITNESS) == []
+    assert field.texts_to(ANA)[-1] == f"[{code}] 3"
+    field.text(f"CONFIRMED {code}", ANA)
+    assert field.text("hola", WITNESS)[0].startswith("Línea de emergencia de inmigración.")

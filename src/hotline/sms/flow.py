@@ -175,7 +175,8 @@ def _answer(
     if texter.language is not None:
         chosen = _menu_choice(inbound.body, hotline)
         if chosen is not None and chosen != texter.language:
-            return Reply(_menu(chosen, hotline), (RememberLanguage(chosen), *relay))
+            # In a conversation a digit is an answer, not a language: the relay goes first.
+            return Reply(_menu(chosen, hotline), (*relay, RememberLanguage(chosen)))
         if not kind and report_flow.recognise(inbound.body, hotline.reports, known=lang).sighting:
             return report_flow.offer(inbound.body, lang, known=lang)
     # Anything else, pictures: what the hotline offers, and to call.

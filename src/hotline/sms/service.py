@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from sqlalchemy import Engine, Table, delete, func
+from sqlalchemy import Engine, Table, delete, func, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,14 @@ from hotline.news import announce
 from hotline.rapid.questions import asked_keys
 from hotline.sms.cases import open_texter_keys
 from hotline.sms.drafts import texter_keys as drafting_keys
+
+
+def one_at_a_time(session: Session, *, key: str) -> None:
+    """Texts from one number are acted on one after another (PostgreSQL: a lock for this
+    transaction), so two at once (a webhook's late thread and the spool) never both open
+    a case or both miss what the other did."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
 
 
 def seen(session: Session, *, message_sid: str) -> bool:
