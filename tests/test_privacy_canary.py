@@ -1,4 +1,5 @@
-"""No plain caller number anywhere: raw database files, logs and output are searched."""
+"""No plain caller number anywhere: raw database files, logs and output are searched, after
+calls, texts, and texts that report, subscribe to alerts and answer a responder."""
 
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ from hotline.models import metadata
 from hotline.privacy.pseudonym import Keyring
 from hotline.simulator.call import DialAnswer
 from hotline.telephony.fake import FakeGateway
+from tests.rapid.conftest import Field, field_fixture
 from tests.support import HOTLINE, call_params, place_call, signed_post
+from tests.voice.test_urgent import hotline
+
+__all__ = ["field_fixture", "hotline"]
 
 CANARY = "+17735550199"
 # The forms a number takes in text: E.164, bare digits, and the local part alone.
@@ -156,3 +161,52 @@ def test_no_console_page_holds_the_caller_number_or_words(
     assert "No text case is open." not in seen
     assert "No urgent call this day." not in seen
     assert leaks(seen.encode()) == []
+
+
+# A first text that reads like a report, in the witness's own words.
+SIGHTING = "la migra esta en Damen y 47 junto a la lavanderia azul 60609"
+RESPONDER = "+13125550131"
+
+
+def test_texts_that_report_subscribe_and_answer_a_responder_leave_nothing_in_plain(
+    field: Field, captured_logs: io.StringIO, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    engine = field.hotline.engine
+    keeper = engine.connect()
+    keeper.execute(text("SELECT 1"))
+    village = field.zone("Back of the Yards", ["60609"])
+    field.responder("Ana", RESPONDER, "es", [village])
+    # Offered in Spanish, then taken: what (4), when (1); the place is the text itself.
+    assert field.text(SIGHTING, CANARY)[0].startswith("Línea de emergencia de inmigración.")
+    for step in ("1", "4"):
+        field.text(step, CANARY)
+    assert field.text("1", CANARY)[0].startswith("Gracias. Su reporte")
+    assert "Back of the Yards" in field.text("ALERTAS 60609", CANARY)[0]
+    [incident] = field.incidents()
+    field.text(f"GO {incident.code}", RESPONDER)
+    field.text(f"ASK {incident.code} ¿siguen ahí?", RESPONDER)
+    # The witness's answer reaches the responder, sealed in the outbox until it is sent.
+    field.text(CANARY_BODY, CANARY)
+    assert field.texts_to(RESPONDER)[-1] == f"[{incident.code}] {CANARY_BODY}"
+    field.text(f"CONFIRMED {incident.code}", RESPONDER)
+    field.tick()
+    field.send()
+    field.hotline.runtime.recorder.flush()
+    leaking = [*CANARY_FORMS, CANARY_BODY, SIGHTING]
+    with engine.connect() as connection:
+        dumped = "\n".join(
+            repr(row)
+            for table in metadata.sorted_tables
+            for row in connection.execute(table.select())
+        ).encode()
+    assert [form for form in leaking if form.encode() in dumped] == []
+    if engine.dialect.name == "sqlite":
+        files = [p for p in tmp_path.rglob("*") if p.is_file() and ".db" in p.name]
+        assert any(p.name.endswith("-wal") for p in files), "the WAL file must be searched too"
+        for path in files:
+            assert [f for f in leaking if f.encode() in path.read_bytes()] == [], path.name
+    keeper.close()
+    logged = captured_logs.getvalue().encode()
+    assert [form for form in leaking if form.encode() in logged] == []
+    out, err = capfd.readouterr()
+    assert [form for form in leaking if form.encode() in (out + err).encode()] == []

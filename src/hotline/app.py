@@ -33,6 +33,8 @@ from hotline.events.spool import Apply, Codec, Spool, SpoolError
 from hotline.i18n import audio
 from hotline.i18n import catalogs as catalog_loader
 from hotline.i18n.audio import Recordings
+from hotline.i18n.detect import LanguageGuess
+from hotline.i18n.languages import Language
 from hotline.i18n.translator import Translator
 from hotline.limits import Authenticate, RequestLimits
 from hotline.outbox import service as outbox_service
@@ -42,7 +44,10 @@ from hotline.outbox.dispatcher import Dispatcher, DispatchSettings
 from hotline.outbox.service import StatusReport
 from hotline.privacy.pseudonym import Keyring, key_file_matches
 from hotline.privacy.vault import Vault
+from hotline.rapid import alerts as rapid_alerts
 from hotline.rapid import router as rapid_router
+from hotline.rapid.commands import CommandWords
+from hotline.rapid.recognise import SightingWords
 from hotline.rapid.service import rapid_response
 from hotline.rights import resources
 from hotline.rights.texts import rights_parts
@@ -59,6 +64,8 @@ from hotline.sms.flow import Text as SmsText
 from hotline.sms.inbound import Incoming
 from hotline.sms.paths import STATUS_PATH as SMS_STATUS_PATH
 from hotline.sms.promises import DeferredText
+from hotline.sms.rapid_texts import RapidTexts
+from hotline.sms.report_flow import ReportTexts
 from hotline.sms.router import routes as sms_routes
 from hotline.sms.service import ReceivedText, SmsMemory
 from hotline.sms.texting import Texting
@@ -94,6 +101,7 @@ def build_runtime(
     except ValueError as error:
         raise ConfigError(f"HOTLINE_ESCALATION_TIERS: {error}") from None
     catalogs = catalog_loader.load(settings.locales_dir, settings.languages)
+    guess = LanguageGuess(catalogs.languages)
     hotline = intents.Hotline(
         menu=tuple(
             intents.MenuOption(code, catalogs.language(code).digit) for code in settings.voice_menu
@@ -164,7 +172,7 @@ def build_runtime(
             expires_in=timedelta(minutes=settings.callback_expiry_minutes),
         ),
         rights_texts=rights_texts,
-        sms=sms_hotline(settings, catalogs, rights_texts, hotline.resources),
+        sms=sms_hotline(settings, catalogs, rights_texts, hotline.resources, guess=guess),
         sms_memory=SmsMemory(),
         static_fallback=static_fallback,
         rights_ledger=RightsLedger(),
@@ -229,6 +237,7 @@ def _texting(runtime: Runtime) -> Texting:
         return runtime.vault.fingerprint(number, purpose="volunteer")
 
     cases = Cases(alerts=runtime.alerts, idle=timedelta(minutes=settings.sms_case_idle_minutes))
+    reports = RapidTexts(rapid=runtime.rapid, memory=runtime.sms_memory)
     countries = frozenset(settings.sms_countries)
     return Texting(
         engine=runtime.engine,
@@ -256,6 +265,7 @@ def _texting(runtime: Runtime) -> Texting:
             keyring=runtime.keyring,
             roster=runtime.roster,
             cases=cases,
+            reports=reports,
             hotline=runtime.sms,
             render=render,
             reply_cap=settings.sms_reply_cap,
@@ -270,6 +280,9 @@ def _texting(runtime: Runtime) -> Texting:
             callbacks=runtime.callbacks,
             roster=runtime.roster,
             zone=settings.zone,
+            rapid=runtime.rapid,
+            memory=runtime.sms_memory,
+            fan_out=lambda: rapid_alerts.fan_out_soon(runtime.engine, rapid=runtime.rapid),
         ),
         cases=cases,
         cannot_answer=lambda sender: _cannot_answer(runtime, sender),
@@ -322,6 +335,8 @@ def create_app(
         await to_thread.run_sync(runtime.preferences.refresh, runtime.engine)
         await to_thread.run_sync(runtime.roster.refresh)
         await to_thread.run_sync(runtime.sms_memory.refresh, runtime.engine)
+        # The language guess's models: a couple of seconds, once per process.
+        await to_thread.run_sync(runtime.sms.reports.warm)
         await to_thread.run_sync(
             lambda: runtime.rights_ledger.refresh(runtime.engine, now=datetime.now(UTC))
         )
@@ -441,8 +456,10 @@ def sms_hotline(
     catalogs: catalog_loader.Catalogs,
     rights_texts: dict[str, tuple[str, ...]],
     listed: tuple[resources.Resource, ...],
+    guess: LanguageGuess | None = None,
 ) -> SmsHotline:
-    """The text flow's view of this deployment: one language menu offering every language."""
+    """The text flow's view of this deployment: one language menu offering every language;
+    `guess` tells the language a first text is written in (None: never sure)."""
     enabled = catalogs.languages
     order = [code for code in settings.voice_menu if code in enabled]
     order += [code for code in enabled if code not in order]
@@ -457,7 +474,29 @@ def sms_hotline(
         default_language=default,
         rights=rights_texts,
         resources={code: sms_resources(catalogs.translator(code), listed) for code in enabled},
+        reports=ReportTexts(
+            words=CommandWords.of(enabled),
+            signs=SightingWords.of(enabled),
+            guess=guess or _unsure,
+            warm=guess.warm if guess is not None else _nothing,
+            alerts_words={code: _alerts_words(catalogs.language(code)) for code in enabled},
+        ),
     )
+
+
+def _unsure(_text: str) -> None:
+    return None
+
+
+def _nothing() -> None:
+    return None
+
+
+def _alerts_words(language: Language) -> tuple[str, str]:
+    """The words ALERTS and STOP in `language`."""
+    alerts = language.command_words("alerts")
+    stop = language.words("stop")
+    return (alerts[0] if alerts else "ALERTS", stop[0] if stop else "STOP")
 
 
 def sms_resources(t: Translator, listed: tuple[resources.Resource, ...]) -> list[str]:

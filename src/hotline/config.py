@@ -436,6 +436,9 @@ def demo_settings(*, local_url: str | None = None, **overrides: Any) -> Settings
     folder on first use, a demo backup number. Never reached without `--demo`.
 
     The public URL is HOTLINE_PUBLIC_URL when set, else `local_url` (where it listens).
+    The stand-in keeps the texts it was handed (`hotline simulate messages` shows them)
+    unless HOTLINE_DELETE_FROM_TWILIO says otherwise: it is this machine's memory, not a
+    carrier's.
     """
     settings = settings_from_environment(**overrides)
     if "twilio_api_url" in settings.model_fields_set and not settings.uses_local_standin:
@@ -454,6 +457,8 @@ def demo_settings(*, local_url: str | None = None, **overrides: Any) -> Settings
             "public_url": public_url,
             "twilio_api_url": public_url + LOCAL_STANDIN_PATH,
             "backup_number": settings.backup_number or DEMO_BACKUP,
+            "delete_from_twilio": "delete_from_twilio" in settings.model_fields_set
+            and settings.delete_from_twilio,
         }
     )
     demo._demo = True

@@ -29,7 +29,7 @@ CHANNEL = "hotline"
 CHUNK = 150
 Kind = Literal[
     "opted_out", "opted_in", "forgotten", "case_opened", "case_closed", "language", "texted",
-    "roster",
+    "roster", "exchange_opened", "exchange_closed",
 ]  # fmt: skip
 # Who this process is: its own announcements come back to it and are skipped.
 ME = secrets.token_hex(6)

@@ -238,6 +238,7 @@ def news_listener(runtime: Runtime) -> Listener | None:
         preferences.forget(keys)
         ledger.forget(keys)
         memory.change("close_case", keys)
+        memory.change("close_exchange", keys)
 
     def languages(items: Sequence[str]) -> None:
         now = datetime.now(UTC)
@@ -259,6 +260,8 @@ def news_listener(runtime: Runtime) -> Listener | None:
         "forgotten": forgotten,
         "case_opened": lambda keys: memory.change("open_case", keys),
         "case_closed": lambda keys: memory.change("close_case", keys),
+        "exchange_opened": lambda keys: memory.change("open_exchange", keys),
+        "exchange_closed": lambda keys: memory.change("close_exchange", keys),
         "language": languages,
         "texted": lambda keys: memory.sent_elsewhere(keys, datetime.now(UTC)),
         "roster": roster,

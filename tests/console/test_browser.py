@@ -1,6 +1,7 @@
 """The console in a real Chromium (Debian's, driven by Playwright), against a real server.
 
-Sign in; add a volunteer and a weekly shift and see the red gap turn into cover; import
+Sign in (an incident waits for verification on Now); add a volunteer and a weekly shift
+and see the red gap turn into cover; import
 a CSV with one bad row; watch an urgent call placed through the simulator appear on Now
 and disappear when it is answered; note it; open Indicators and download the CSV; and
 check every page with axe-core (no serious or critical violation). Screenshots go to
@@ -35,6 +36,9 @@ from hotline.auth import service as auth_service
 from hotline.config import Settings
 from hotline.deps import Runtime
 from hotline.privacy.pseudonym import Keyring
+from hotline.rapid import reports
+from hotline.rapid.kinds import Channel, ReportKind
+from hotline.rapid.sighting import Sighting
 from hotline.roster import service as roster
 from hotline.roster.schemas import ShiftCreate, VolunteerCreate
 from hotline.simulator.call import DialAnswer
@@ -116,6 +120,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         _volunteer(session, runtime, "Ana", ANA, ["es", "en"])
         user, _ = auth_service.create_user(session=session, name="Dana", role="coordinator")
         console_auth.set_password(session=session, user=user, password=PASSWORD)
+        # An incident waiting for verification, so that Now shows (and axe checks) its table.
+        seen = Sighting(ReportKind.STREET, "60608", True, "es", Channel.VOICE)
+        reports.submit_report(session, rapid=runtime.rapid, sighting=seen, now=datetime.now(UTC))
     shots = ROOT / "docs" / "console" if os.environ.get("HOTLINE_SCREENSHOTS") else home
     shots.mkdir(parents=True, exist_ok=True)
     with served(app, lifespan="on") as base:
@@ -169,6 +176,8 @@ def test_sign_in_lands_on_now(page: Page, server: Served) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{server.url}/console/now")
     expect(page.get_by_role("heading", name="On call, by language")).to_be_visible()
+    incidents = page.get_by_role("table").filter(has_text="Responders dispatched")
+    expect(incidents.get_by_role("cell", name="Waiting for a responder")).to_be_visible()
     accessible(page, server, "now")
 
 

@@ -202,9 +202,15 @@ def seed_reports(engine: Engine) -> None:
             (AUGUST, "gone", ["taken"]),
             (NOW - timedelta(days=1), "confirmed", ["home"]),
         ):
+            claim = Claim(
+                kind="incident", code=f"9{len(kinds)}{when:%m}", status=ClaimStatus.DONE,
+                created_at=when, updated_at=when,
+            )  # fmt: skip
+            session.add(claim)
+            session.flush()
             incident = Incident(
                 kind=kinds[0], status=status, reports=len(kinds), opened_at=when,
-                last_report_at=when, expires_at=when, updated_at=when,
+                last_report_at=when, expires_at=when, updated_at=when, claim_id=claim.id,
             )  # fmt: skip
             session.add(incident)
             session.flush()
@@ -237,6 +243,8 @@ def test_reports_and_what_responders_found_are_counted_after_they_go(
     assert (purged.reports, purged.incidents) == (4, 2)
     with Session(engine) as session:
         assert {m: rollup.totals(session, m) for m in ("reports", "incidents")} == before
+        # The call-outs of the incidents that went, went with them.
+        assert [c.code for c in session.exec(select(Claim))] == ["9111"]
         found = {
             line.metric + ":" + line.key: line
             for line in indicators.lines(session, languages=["es"])

@@ -81,9 +81,13 @@ def test_a_report_in_no_zone_opens_its_own_incident_for_the_coordinators(
         assert row is not None
         row.role = "coordinator_backup"
     field.hotline.runtime.roster.refresh()
-    first = report(field, sighting("26th and Pulaski"), now)
-    second = report(field, sighting("26th and Pulaski"), now)
+    first = report(field, sighting("26th and Pulaski", channel=Channel.API), now)
+    second = report(field, sighting("26th and Pulaski", channel=Channel.API), now)
     assert first.incident_id != second.incident_id
+    # By text (anyone can send those, from many numbers) they join the latest of the kind.
+    assert not report(field, sighting("26th and Pulaski"), now).new_incident
+    assert not report(field, sighting("Kedzie y Cermak"), now).new_incident
+    assert len(field.incidents()) == 2
     assert incident(field, first.incident_id).zone_id is None
     [callout, _] = field.texts_to(BOSS)
     assert callout.startswith("Hotline: no responder took call-out")
@@ -138,7 +142,9 @@ def test_the_first_go_wins_the_others_are_told_and_the_call_out_stops(
     code = incident(field, opened.incident_id).code
     assert field.reply(luis, f"go {code}", now).startswith(f"Hotline: call-out {code} is yours")
     assert field.reply(luis, f"GO {code}", now).startswith(f"Hotline: call-out {code} is yours")
-    assert field.reply(ana, f"GO {code}", now) == f"Hotline: call-out {code} is taken. Thank you."
+    # To the one who asks, "taken" is worded as "unknown"; everyone called out was told.
+    unknown = f"Hotline: there is no open call-out with the code {code} for you."
+    assert field.reply(ana, f"GO {code}", now) == unknown
     assert field.texts_to(ANA)[-1] == f"Línea de ayuda: el llamado {code} ya fue tomado. Gracias."
     field.tick(now + 30 * MINUTE)
     assert "re-alerted" not in field.history(opened.incident_id)
@@ -155,7 +161,8 @@ def test_two_responders_may_go_when_configured(field: Field, now: datetime) -> N
     code = incident(field, report(field, sighting(), now).incident_id).code
     assert "is yours" in field.reply(ana, f"GO {code}", now)
     assert "is yours" in field.reply(luis, f"GO {code}", now)
-    assert "is taken" in field.reply(wei, f"GO {code}", now)
+    assert "no open call-out" in field.reply(wei, f"GO {code}", now)
+    assert field.texts_to(WEI)[-1] == f"热线：出勤{code}已经有人接了。谢谢。"
     # UNSURE from one while the other is still out keeps the incident open.
     assert "unsure" in field.reply(ana, f"UNSURE {code}", now)
     [found] = field.incidents()

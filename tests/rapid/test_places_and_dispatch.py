@@ -79,3 +79,7 @@ def test_coordinators_are_those_on_call_else_every_available_one() -> None:
     assert coordinators([ANA, BOSS], [ANA, BOSS, off], NOW) == [BOSS]
     assert coordinators([ANA], [ANA, BOSS, off], NOW) == [BOSS]
     assert coordinators([], [ANA], NOW) == []
+
+
+def test_taking_a_unit_out_never_leaves_a_phone_number_behind() -> None:
+    assert coarse_place("0000#0)000") == ""

@@ -1,6 +1,7 @@
-"""After reports by voice, text and the API from a canary number, a subscription from it, a
-call-out, a confirmation and its alert, and once the purge has run: neither the number nor
-the witness's words are anywhere in plain, rows, database files or logs."""
+"""After reports by voice, text and the API from a canary number, a subscription by text
+from it, a call-out, a responder's question and the witness's answer relayed, a
+confirmation and its alert, and once the purge has run: neither the number nor the
+witness's words are anywhere in plain, rows, database files or logs."""
 
 from __future__ import annotations
 
@@ -20,14 +21,15 @@ from hotline.auth import service as auth_service
 from hotline.models import Report, Subscriber, metadata
 from hotline.privacy import retention
 from hotline.rapid import coordination, reports, subscriptions
-from hotline.rapid.kinds import Channel, ReportKind
+from hotline.rapid.kinds import ReportKind
 from hotline.rapid.schemas import ReportCreate
-from tests.rapid.conftest import HOTLINE_LINE, Field
+from tests.rapid.conftest import Field
 from tests.support import place_call
 
 CANARY = "+17735550197"
 FORMS = [CANARY, CANARY[1:], CANARY[2:], "5550197"]
 WORDS = "la migra en la parada del Damen"
+ANSWER = "siguen en la lavanderia de Damen con dos camionetas"
 RESPONDER = "+13125550131"
 
 
@@ -46,7 +48,7 @@ def logs() -> Iterator[io.StringIO]:
 
 
 def leaks(blob: bytes) -> list[str]:
-    return [form for form in [*FORMS, WORDS] if form.encode() in blob]
+    return [form for form in [*FORMS, WORDS, ANSWER] if form.encode() in blob]
 
 
 def dump(field: Field) -> bytes:
@@ -61,18 +63,18 @@ def dump(field: Field) -> bytes:
 def report_every_way(field: Field) -> None:
     place_call(field.hotline.client, ["1", "3", "2", "60623", "1", "1", "-", "-", "-"],
                caller=CANARY)  # fmt: skip
-    seen = reports.Sighting(
-        ReportKind.WORK, f"{WORDS} 60623", True, "es", Channel.SMS, CANARY, HOTLINE_LINE
-    )
+    field.hotline.runtime.recorder.flush()
+    # By text: a subscription, and a report in the texter's words.
+    assert "Little Village" in field.text("ALERTAS 60623 CORRECCIONES", CANARY)[0]
+    for step in ("REPORTE", "2", f"{WORDS} 60623"):
+        field.text(step, CANARY)
+    assert field.text("1", CANARY)[0].startswith("Gracias.")
     with db.transaction(field.hotline.engine) as session:
-        reports.submit_report(session, rapid=field.rapid, sighting=seen, now=datetime.now(UTC))
         user, _ = auth_service.create_user(session=session, name="Coordinator", role="coordinator")
         coordination.accept_report(
             session, rapid=field.rapid, country="US", user=user, now=datetime.now(UTC),
             report_in=ReportCreate(kind=ReportKind.WORK, zip="60623", caller_phone=CANARY),
         )  # fmt: skip
-        request = subscriptions.Subscription(CANARY, ["60623"], "es", True, HOTLINE_LINE)
-        subscriptions.subscribe(session, rapid=field.rapid, request=request, now=datetime.now(UTC))
 
 
 def test_nothing_of_the_witness_or_the_subscriber_is_left_in_plain(
@@ -81,19 +83,27 @@ def test_nothing_of_the_witness_or_the_subscriber_is_left_in_plain(
     keeper = field.hotline.engine.connect()
     keeper.execute(sql("SELECT 1"))
     village = field.zone("Little Village", ["60623"])
-    ana = field.responder("Ana", RESPONDER, "es", [village])
+    field.responder("Ana", RESPONDER, "es", [village])
     report_every_way(field)
     [incident] = field.incidents()
     assert incident.reports == 3
     with Session(field.hotline.engine) as session:
         kept = session.exec(select(Report)).all()
     assert all(r.reporter_sealed is not None for r in kept), "the numbers must be held while open"
-    # The responder reads the witness's words; the rows and files never hold them in plain.
-    assert any(WORDS in body for body in field.texts_to(RESPONDER))
+    # The report holds the witness's words, sealed; the rows and files never in plain.
+    assert [reports.place_of(r, rapid=field.rapid) for r in kept][1] == f"{WORDS} 60623"
     assert leaks(dump(field)) == []
-    field.reply(ana, f"GO {incident.code}")
-    field.reply(ana, f"CONFIRMED {incident.code}")
-    assert len(field.texts_to(CANARY)) == 1, "the subscriber must have had the alert"
+    # The responder asks by text; the witness's answer reaches them, their number does not.
+    field.text(f"GO {incident.code}", RESPONDER)
+    field.text(f"ASK {incident.code} ¿siguen ahí?", RESPONDER)
+    assert field.text(ANSWER, CANARY) == []
+    assert field.texts_to(RESPONDER)[-1] == f"[{incident.code}] {ANSWER}"
+    assert leaks(dump(field)) == []
+    field.text(f"CONFIRMED {incident.code}", RESPONDER)
+    field.tick()
+    question, alert = field.texts_to(CANARY)
+    assert "¿siguen ahí?" in question
+    assert alert.startswith("Alerta de la línea de ayuda"), "the subscriber must have had it"
     with Session(field.hotline.engine) as session:
         assert all(r.reporter_sealed is None for r in session.exec(select(Report)).all())
     with db.transaction(field.hotline.engine) as session:

@@ -567,3 +567,14 @@ def test_scripted_keys_are_eager_only_when_a_key_is_next() -> None:
 def test_scripted_keys_refuse_what_a_keypad_cannot_press() -> None:
     with pytest.raises(ValueError, match="not keys on a phone keypad"):
         ScriptedKeys(["1", "A"])
+
+
+def test_single_keys_add_up_in_a_gather_of_several_digits() -> None:
+    keys = ScriptedKeys(["6", "0", "6", "2", "3", "1", "-", "2"])
+    assert keys.next_key("", 5) == "60623"
+    assert keys.next_key("", 1) == "1"
+    assert keys.next_key("", 5) is None
+    # A whole entry is one Gather's input; silence or a longer entry ends the adding up.
+    keys = ScriptedKeys(["6", "06", "1"])
+    assert keys.next_key("", 5) == "6"
+    assert keys.next_key("", 5) == "06"

@@ -84,7 +84,10 @@ def test_a_deactivated_volunteer_stops_relaying_and_the_case_goes_to_another(
     assert sent_to(hotline, LUIS)[-1] == f"[{code}] ¿hola?"
     # Ana's texts are now a stranger's: nothing of hers reaches the texter.
     before = len(sent_to(hotline, TEXTER))
-    assert text(hotline, f"{code} sigo aquí", sender=ANA)[0].startswith("For English, reply 1.")
+    # (a first text from a stranger, answered in the language it is written in)
+    assert text(hotline, f"{code} sigo aquí", sender=ANA)[0].startswith(
+        "Línea de emergencia de inmigración."
+    )
     assert len(sent_to(hotline, TEXTER)) == before
     assert boss.id is not None
 

@@ -171,13 +171,14 @@ def test_the_explicit_hard_cases_are_answered_and_escaped(fuzz_client: TestClien
     (menu,) = root
     assert menu.text is not None
     assert menu.text.startswith("For English, reply 1.\n")
+    # Written in Arabic: answered in Arabic.
     root = check(
         fuzz_client,
         _params("\U0001f198 \u0627\u0644\u0645\u0633\u0627\u0639\u062f\u0629", True, "1", True),
     )
     (menu,) = root
     assert menu.text is not None
-    assert menu.text.startswith("For English, reply 1.\n")
+    assert menu.text.startswith("\u062e\u0637 \u0637\u0648\u0627\u0631\u0626")
     # A picture with no words, after a language was chosen: the Spanish menu.
     sender = next(_FICTIONAL)
     check(fuzz_client, _params("2", sender, None, True))

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -46,19 +47,15 @@ class Remember:
         }
 
     def apply(self, session: Session) -> None:
-        row = session.get(CallerPreference, self.caller_key)
-        if row is None:
-            session.add(
-                CallerPreference(
-                    caller_key=self.caller_key,
-                    key_epoch=self.key_epoch,
-                    language=self.language,
-                    updated_at=self.at,
-                )
-            )
-        else:
-            row.language, row.updated_at = self.language, self.at
-        session.flush()
+        # One statement, not a read then an insert: two texts from one number acted on at
+        # once (one of them from the spool) must not collide on the key, which would look
+        # like a retried webhook and leave the other text not acted on.
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        row = self.bulk_row()
+        statement = dialect.insert(self.upsert_table).values(row)
+        changed = {"language": row["language"], "updated_at": row["updated_at"]}
+        upsert = statement.on_conflict_do_update(index_elements=["caller_key"], set_=changed)
+        session.execute(upsert)
         announce(session, "language", [f"{self.caller_key}={self.language}"])
 
 

@@ -63,3 +63,16 @@ RESULTS = {
     "expired": _l("nobody verified it in time"),
 }
 UNKNOWN_LANGUAGE = _l("no language chosen")
+# What a witness reported, and where an incident being verified stands.
+SIGHTINGS = {
+    "home": _l("Agents at a home"),
+    "work": _l("Agents at a workplace or school"),
+    "street": _l("Agents on the street or at a checkpoint"),
+    "taken": _l("Someone taken by agents"),
+    "other": _l("Something else"),
+}
+VERIFYING = {
+    "reported": _l("Waiting for a responder"),
+    "dispatched": _l("A responder is on the way"),
+}
+NO_ZONE = _l("No zone")

@@ -1,4 +1,5 @@
-"""Every query the Now and Calls pages run: urgent calls, callbacks and text cases.
+"""Every query the Now and Calls pages run: urgent calls, callbacks, text cases, and the
+incidents waiting for verification with the responders dispatched to them.
 
 Kept in one module, plain and read-only, so that a change in how calls, callbacks and
 text cases are stored is answered here and nowhere else in the console. Nothing here
@@ -22,10 +23,14 @@ from hotline.models import (
     ClaimHolder,
     ClaimStatus,
     Disposition,
+    Incident,
     SmsCase,
     Volunteer,
+    Zone,
 )
 
+# Incidents still being verified: a call-out out, or a responder on the way.
+VERIFYING = ("reported", "dispatched")
 # An urgent call that has rung nobody for this long is over, whatever Twilio said.
 IN_PROGRESS_WINDOW = timedelta(minutes=15)
 ENDED_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
@@ -267,3 +272,39 @@ def names(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.exec(select(Volunteer.id, Volunteer.name).where(col(Volunteer.id).in_(wanted)))
     return {int(vid): name for vid, name in rows.all() if vid is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Verifying:
+    """An incident waiting for verification: where, what, how many reports, since when,
+    and the responders who took its call-out (none yet while it is only reported)."""
+
+    id: int
+    zone: str | None
+    kind: str
+    status: str
+    reports: int
+    opened_at: datetime
+    responders: tuple[int, ...]
+
+
+def incidents_waiting(session: Session, *, volunteer_id: int | None = None) -> list[Verifying]:
+    """Open incidents, oldest first; for one volunteer, those they were dispatched to."""
+    rows = session.exec(
+        select(Incident, Zone.name)
+        .join(Zone, col(Zone.id) == col(Incident.zone_id), isouter=True)
+        .where(col(Incident.status).in_(VERIFYING))
+        .order_by(col(Incident.opened_at))
+    ).all()
+    claims = [incident.claim_id for incident, _ in rows if incident.claim_id is not None]
+    held: dict[int, list[int]] = {}
+    query = select(ClaimHolder).where(col(ClaimHolder.claim_id).in_(claims))
+    for holder in session.exec(query.order_by(col(ClaimHolder.id))).all() if claims else ():
+        if holder.volunteer_id is not None:
+            held.setdefault(holder.claim_id, []).append(holder.volunteer_id)
+    found = [
+        Verifying(incident.id or 0, zone, incident.kind, incident.status, incident.reports,
+                  aware(incident.opened_at), tuple(held.get(incident.claim_id or 0, ())))
+        for incident, zone in rows
+    ]  # fmt: skip
+    return [v for v in found if volunteer_id is None or volunteer_id in v.responders]

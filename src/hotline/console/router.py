@@ -52,12 +52,15 @@ def _now_context(request: Request, session: SessionDep, viewer: web.Viewer) -> d
         languages = console_service.now_by_language(
             snapshot, now=now, languages=list(runtime.catalogs.languages)
         )
+        incidents = queries.incidents_waiting(session)
         ids = {c.volunteer_id or 0 for c in [*callbacks, *cases]}
+        ids |= {v for item in incidents for v in item.responders}
         return {
             "now": now,
             "urgent": urgent,
             "callbacks": callbacks,
             "cases": cases,
+            "incidents": incidents,
             "languages": languages,
             "names": queries.names(session, ids),
         }
@@ -77,6 +80,7 @@ def _now_context(request: Request, session: SessionDep, viewer: web.Viewer) -> d
             )
             if call.disposition is None
         ],
+        "incidents": queries.incidents_waiting(session, volunteer_id=own),
         "volunteer": person,
         "names": queries.names(session, {own}),
     }
@@ -84,7 +88,8 @@ def _now_context(request: Request, session: SessionDep, viewer: web.Viewer) -> d
 
 @router.get("/now")
 def now_page(request: Request, session: SessionDep, viewer: web.Seen) -> Response:
-    """Who is on call, the gaps of the next day, calls ringing, callbacks and text cases."""
+    """Who is on call, the gaps of the next day, calls ringing, callbacks, text cases, and
+    incidents waiting for verification."""
     return web.render(request, "now.html", viewer=viewer, **_now_context(request, session, viewer))
 
 

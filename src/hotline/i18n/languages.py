@@ -26,6 +26,9 @@ KEYWORD_KINDS = (
 # Words a text starts with, followed by more: a report, a subscription to alerts
 # (and the word asking for corrections too).
 COMMAND_KINDS = ("report", "alerts", "corrections")
+# Words that make a text look like a report of immigration enforcement, words for a
+# street, and words joining two streets ("26th and Pulaski").
+SIGHTING_KINDS = ("words", "streets", "joins")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,9 @@ class Language:
     standin: str = ""
     keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
     commands: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sighting: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # For a language the language guess does not know: everyday words that tell it.
+    detect: tuple[str, ...] = ()
 
     def words(self, kind: str) -> tuple[str, ...]:
         """The SMS keywords of `kind` in this language."""
@@ -56,6 +62,10 @@ class Language:
     def command_words(self, kind: str) -> tuple[str, ...]:
         """The words of `kind` a text may start with, in this language."""
         return dict(self.commands).get(kind, ())
+
+    def sighting_words(self, kind: str) -> tuple[str, ...]:
+        """The words of `kind` ("words", "streets", "joins") that describe a sighting."""
+        return dict(self.sighting).get(kind, ())
 
 
 def _language(code: str, path: Path) -> Language:
@@ -71,11 +81,18 @@ def _language(code: str, path: Path) -> Language:
     unknown = set(commands) - set(COMMAND_KINDS)
     if unknown:
         raise CatalogError(f"{path}: unknown command kinds {sorted(unknown)}")
+    sighting = raw.pop("sighting", {})
+    unknown = set(sighting) - set(SIGHTING_KINDS)
+    if unknown:
+        raise CatalogError(f"{path}: unknown sighting kinds {sorted(unknown)}")
+    detect = raw.pop("detect", {})
     try:
         language = Language(
             code=code,
             keywords=tuple((kind, tuple(words)) for kind, words in sorted(keywords.items())),
             commands=tuple((kind, tuple(words)) for kind, words in sorted(commands.items())),
+            sighting=tuple((kind, tuple(words)) for kind, words in sorted(sighting.items())),
+            detect=tuple(detect.get("words", ())),
             **raw,
         )
     except TypeError as error:

@@ -98,7 +98,9 @@ class Incident(SQLModel, table=True):
     # Any of its reports said it was still going on.
     ongoing: bool = True
     reports: int = 1
-    # The code responders reply with (GO, CONFIRMED, …) while the call-out is open.
+    # The call-out's claim (shared claims module), and its code, which responders reply
+    # with (GO, CONFIRMED, …).
+    claim_id: int | None = Field(default=None, sa_column=_parent("claim", nullable=True))
     code: str | None = Field(default=None, max_length=8, index=True)
     # The hotline number call-outs about it are sent from.
     line: str = Field(default="", max_length=40)
@@ -127,23 +129,6 @@ class IncidentEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=120)
 
 
-class IncidentClaim(SQLModel, table=True):
-    """Who was called out for an incident and who took it (GO), up to `capacity`."""
-
-    __tablename__ = "incident_claim"
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(sa_column=_parent("incident"))
-    code: str = Field(max_length=8, index=True)
-    capacity: int = 1
-    # Volunteer ids, comma-separated: those called out, and those who took it.
-    alerted: str = Field(default="", max_length=2000)
-    holders: str = Field(default="", max_length=40)
-    status: str = Field(default="open", max_length=8, index=True)
-    created_at: datetime = Field(sa_column=_moment())
-    updated_at: datetime = Field(sa_column=_moment())
-
-
 class Report(SQLModel, table=True):
     """One sighting, as minimal as responders can work with."""
 
@@ -165,6 +150,32 @@ class Report(SQLModel, table=True):
     # DELETE from that number finds it.
     reporter_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     reporter_key: str | None = Field(default=None, max_length=64, index=True)
+    # The hotline number a reporter by text wrote to: a follow-up question comes from it.
+    line: str = Field(default="", max_length=40)
+    # A responder asked the reporter a question (ASK): their answers go to that responder.
+    asked_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("volunteer.id", ondelete="SET NULL"), nullable=True),
+    )
+    asked_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class ReportDraft(SQLModel, table=True):
+    """A report by text under way (REPORT, or "reply 1 to report this"), kept between the
+    texter's texts under their pseudonym, its place sealed, for a quarter of an hour."""
+
+    __tablename__ = "report_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    texter_key: str = Field(max_length=64, unique=True)
+    key_epoch: int
+    # What the texter is asked next: offer (reply 1), what, where, when.
+    step: str = Field(max_length=8)
+    language: str = Field(max_length=16)
+    kind: str | None = Field(default=None, max_length=16)
+    place_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    expires_at: datetime = Field(sa_column=_moment(index=True))
+    updated_at: datetime = Field(sa_column=_moment())
 
 
 class Subscriber(SQLModel, table=True):

@@ -26,6 +26,7 @@ from hotline.models import (
     OptOut,
     OutboxMessage,
     Report,
+    ReportDraft,
     RightsSent,
     SmsCase,
     SmsInbound,
@@ -74,7 +75,7 @@ KEPT = {
     "report": "reporter's number while open; the row HOTLINE_REPORT_RETENTION_DAYS (30)",
     "incident": "HOTLINE_REPORT_RETENTION_DAYS after its last report",
     "incident_event": "with its incident",
-    "incident_claim": "with its incident",
+    "report_draft": "a report by text under way: 15 minutes, or until DELETE or an opt-out",
     "alert": "with its incident",
     "subscriber": "until they unsubscribe, opt out or ask to be forgotten",
     "subscriber_zip": "with its subscriber",
@@ -169,8 +170,10 @@ def purge(engine: Engine, settings: Settings, *, now: datetime | None = None) ->
             update(Report)
             .where(col(Report.reporter_sealed).is_not(None))
             .where(col(Report.minute) < now - timedelta(minutes=settings.incident_expiry_minutes))
-            .values(reporter_sealed=None, reporter_key=None)
+            .values(reporter_sealed=None, reporter_key=None, asked_by=None, asked_at=None)
         )
+        # A report by text left half-way is forgotten a quarter of an hour on.
+        session.exec(delete(ReportDraft).where(col(ReportDraft.expires_at) <= now))
         reports, incidents = _purge_reports(
             session, now - timedelta(days=settings.report_retention_days)
         )
@@ -221,5 +224,9 @@ def _purge_reports(session: Session, cutoff: datetime) -> tuple[int, int]:
     session.exec(
         delete(Alert).where(col(Alert.incident_id).is_(None)).where(col(Alert.created_at) < cutoff)
     )
+    callouts = select(Incident.claim_id).where(col(Incident.last_report_at) < cutoff)
+    claims = [claim for claim in session.exec(callouts).all() if claim is not None]
     incidents = session.exec(delete(Incident).where(col(Incident.last_report_at) < cutoff)).rowcount
+    # The call-outs' claims go with them, and with those who was called out and who went.
+    session.exec(delete(Claim).where(col(Claim.id).in_(claims)))
     return reports, incidents

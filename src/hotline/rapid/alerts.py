@@ -11,8 +11,9 @@ about the reporter is in an alert. An alert not sent by its expiry is dropped.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, exists
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +42,7 @@ from hotline.telephony.segments import segments
 log = logging.getLogger(__name__)
 
 CHUNK = 2000
+_fanning = threading.Lock()
 PURPOSE = {AlertKind.CONFIRMED: "alert", AlertKind.CORRECTION: "alert-correction"}
 
 
@@ -107,14 +109,33 @@ def _finish(alert: Alert, status: AlertStatus, now: datetime) -> None:
 
 
 def fan_out(engine: Engine, *, rapid: RapidResponse, now: datetime, chunk: int = CHUNK) -> int:
-    """Queue the texts of every alert that is sending, a chunk per transaction. How many."""
+    """Queue the texts of every alert that is sending, a chunk per transaction. How many.
+    One fan-out at a time in a process (the tick's, or one started by a confirmation);
+    between processes, PostgreSQL's row locks share the alerts out."""
     queued = 0
-    while True:
-        with transaction(engine) as session:
-            alert = _next_sending(session, now)
-            if alert is None:
-                return queued
-            queued += _fan_out_chunk(session, rapid=rapid, alert=alert, now=now, chunk=chunk)
+    with _fanning:
+        while True:
+            with transaction(engine) as session:
+                alert = _next_sending(session, now)
+                if alert is None:
+                    return queued
+                queued += _fan_out_chunk(session, rapid=rapid, alert=alert, now=now, chunk=chunk)
+
+
+def fan_out_soon(engine: Engine, *, rapid: RapidResponse) -> threading.Thread:
+    """Start queueing the alerts a confirmation just opened, without waiting for the next
+    tick and without holding up the responder's answer. Whatever this cannot do, the
+    tick does."""
+
+    def run() -> None:
+        try:
+            fan_out(engine, rapid=rapid, now=datetime.now(UTC))
+        except Exception:
+            log.warning("alerts could not be queued at once; the next tick will")
+
+    thread = threading.Thread(target=run, name="hotline-alerts", daemon=True)
+    thread.start()
+    return thread
 
 
 def _next_sending(session: Session, now: datetime) -> Alert | None:

@@ -16,7 +16,7 @@ from hotline.config import e164
 from hotline.db import aware
 from hotline.errors import HotlineError, NotFound
 from hotline.models import Incident, IncidentEvent, Report, User
-from hotline.rapid import incidents, reports, zones
+from hotline.rapid import callouts, incidents, reports, zones
 from hotline.rapid.dispatch import Stage
 from hotline.rapid.kinds import Channel, IncidentStatus, ReportKind
 from hotline.rapid.reports import Sighting, Submitted
@@ -89,7 +89,7 @@ def detail(session: Session, *, rapid: RapidResponse, incident: Incident) -> Inc
         .order_by(col(IncidentEvent.id))
     ).all()
     listed = reports.reports_of(session, incident_id=incident.id or 0)
-    holders = rapid.claims.holders(session, code=incident.code) if incident.code else ()
+    holders = callouts.holders(session, incident)
     return IncidentDetail(
         **public(incident, names, tz).model_dump(),
         ongoing=incident.ongoing,

@@ -8,15 +8,15 @@ however it closes, its reports close and their reporters' numbers are deleted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from hotline.db import aware
 from hotline.models import Incident, IncidentEvent, Report, Zone
-from hotline.rapid import alerts, messages, zones
+from hotline.rapid import alerts, callouts, messages, zones
 from hotline.rapid.dispatch import Advance, Crowd, Stage, advance, coordinators
 from hotline.rapid.kinds import AlertKind, IncidentStatus, ReportKind, ReportStatus
 from hotline.rapid.service import Outgoing, RapidResponse
@@ -53,16 +53,27 @@ def record(
     )
 
 
+# The PostgreSQL advisory lock that takes reports without a zone one at a time.
+NO_ZONE_LOCK = 0x68_6F_74_6C_6E_7A
+
+
 def joinable(
-    session: Session, *, rapid: RapidResponse, zone_id: int, kind: ReportKind, at: datetime
+    session: Session, *, rapid: RapidResponse, zone_id: int | None, kind: ReportKind, at: datetime
 ) -> Incident | None:
-    """The incident a report of `kind` in zone `zone_id` at `at` joins, if any."""
+    """The incident a report of `kind` in zone `zone_id` at `at` joins, if any. Reports by
+    text without a zone (cross streets, no ZIP code) join one another the same way, so a
+    flood of them from many numbers calls the coordinators out once per kind; the
+    channel decides (`submit_report`)."""
     if session.get_bind().dialect.name == "postgresql":
         # One report at a time per zone, so two at once never open two incidents.
-        session.exec(select(Zone.id).where(Zone.id == zone_id).with_for_update())
+        if zone_id is None:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NO_ZONE_LOCK})
+        else:
+            session.exec(select(Zone.id).where(Zone.id == zone_id).with_for_update())
+    zoned = col(Incident.zone_id).is_(None) if zone_id is None else Incident.zone_id == zone_id
     return session.exec(
         select(Incident)
-        .where(Incident.zone_id == zone_id)
+        .where(zoned)
         .where(Incident.kind == kind)
         .where(col(Incident.status).in_(JOINABLE))
         .where(col(Incident.last_report_at) >= at - rapid.settings.window)
@@ -132,35 +143,43 @@ def escalate(session: Session, *, rapid: RapidResponse, incident: Incident, now:
         record(session, incident, step="unanswered", at=now, detail="every stage texted")
         session.flush()
         return
-    ids = [person.id for person in step.people]
-    if incident.code is None:
-        incident.code = rapid.claims.open(
-            session, subject_id=incident.id, alerted=ids, capacity=rapid.settings.capacity, now=now
+    ids = callouts.present(session, [person.id for person in step.people])
+    if incident.claim_id is None:
+        callouts.open_callout(
+            session, incident=incident, alerted=ids, capacity=rapid.settings.capacity, now=now
         )
     else:
-        rapid.claims.alert(session, code=incident.code, volunteers=ids, now=now)
+        callouts.call_out_more(session, incident=incident, volunteers=ids, now=now)
     session.flush()
-    texted = _call_out(session, rapid=rapid, incident=incident, step=step, now=now)
+    people = [person for person in step.people if person.id in ids]
+    texted = _call_out(session, rapid=rapid, incident=incident, step=step, people=people, now=now)
     record(session, incident, step=step.stage.step, at=now, detail=f"{texted} texted")
     session.flush()
 
 
 def _call_out(
-    session: Session, *, rapid: RapidResponse, incident: Incident, step: Advance, now: datetime
+    session: Session,
+    *,
+    rapid: RapidResponse,
+    incident: Incident,
+    step: Advance,
+    people: Sequence[Person],
+    now: datetime,
 ) -> int:
-    """Text the people (and the backup number) of `step`; how many were texted."""
+    """Text `people` (and the backup number) at `step`; how many were texted."""
     if not incident.line:
         return 0
     render = _callout_text(session, rapid, incident, step.stage)
-    key = f"incident:{incident.id}:{int(step.stage)}"
-    rapid.text_people(
-        session, people=step.people, sender=incident.line, render=render, key=key, now=now
-    )
+    claim = callouts.claim_of(session, incident)
+    # A call-out's rounds number its texts: one called out again (its responder left)
+    # goes through the same stages again.
+    key = f"incident:{incident.id}:{int(step.stage)}:{claim.rounds if claim else 0}"
+    rapid.text_people(session, people=people, sender=incident.line, render=render, key=key, now=now)
     if step.backup:
         lang = rapid.settings.default_language
         outgoing = Outgoing(incident.line, step.backup, render(lang), f"{key}:backup", lang)
         rapid.text(session, text=outgoing, now=now)  # fmt: skip
-    return len(step.people) + (1 if step.backup else 0)
+    return len(people) + (1 if step.backup else 0)
 
 
 def _callout_text(
@@ -221,8 +240,7 @@ def set_status(
     if not status.is_open:
         incident.closed_at = incident.closed_at or now
         incident.next_step_at = None
-        if incident.code is not None:
-            rapid.claims.close(session, code=incident.code, now=now)
+        callouts.close_callout(session, incident=incident, now=now)
         close_reports(session, incident_id=incident.id or 0)
     session.add(incident)
     session.flush()
@@ -244,37 +262,11 @@ def close_reports(session: Session, *, incident_id: int) -> None:
     session.exec(
         update(Report)
         .where(col(Report.incident_id) == incident_id)
-        .values(status=ReportStatus.CLOSED, reporter_sealed=None, reporter_key=None)
-    )
-
-
-def due(session: Session, *, now: datetime) -> list[Incident]:
-    """Open incidents whose next call-out stage or expiry has come, held by this process."""
-    query = select(Incident).where(col(Incident.status).in_(OPEN)).order_by(col(Incident.id))
-    if session.get_bind().dialect.name == "postgresql":
-        # Two workers ticking at once: each incident is escalated by one of them.
-        query = query.with_for_update(skip_locked=True)
-    rows = session.exec(query).all()
-    return [
-        incident
-        for incident in rows
-        if aware(incident.expires_at) <= now
-        or (
-            incident.status == IncidentStatus.REPORTED
-            and incident.next_step_at is not None
-            and aware(incident.next_step_at) <= now
+        .values(
+            status=ReportStatus.CLOSED,
+            reporter_sealed=None,
+            reporter_key=None,
+            asked_by=None,
+            asked_at=None,
         )
-    ]
-
-
-def tick(session: Session, *, rapid: RapidResponse, now: datetime) -> int:
-    """Escalate the call-outs nobody took, expire what nobody verified. Returns how many."""
-    handled = due(session, now=now)
-    for incident in handled:
-        if aware(incident.expires_at) <= now:
-            set_status(
-                session, rapid=rapid, incident=incident, status=IncidentStatus.EXPIRED, now=now
-            )
-        else:
-            escalate(session, rapid=rapid, incident=incident, now=now)
-    return len(handled)
+    )

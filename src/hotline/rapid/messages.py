@@ -138,3 +138,24 @@ ALERTS_HOW = N_(
     "To get alerts, reply %(alerts)s and one or more ZIP codes, like %(alerts)s 60623. "
     "To stop, reply %(alerts)s %(stop)s.",
 )
+
+# --- a responder's question to the reporters, through the masked relay ------------------
+
+# TRANSLATORS: to someone who reported by text; %(question)s is a responder's question,
+# in the responder's words. They answer by replying to the hotline's number.
+ASK_RELAYED = N_(
+    "sms",
+    'Hotline: a responder checking your report asks: "%(question)s" Reply here to answer. '
+    "Your number is not shown to them.",
+)
+# TRANSLATORS: to a responder; keep the English word ASK and the code in brackets.
+ASK_SENT = N_(
+    "sms",
+    "Hotline: your question on call-out %(code)s went to those who reported it by text. "
+    "Their answers will come here after [%(code)s].",
+)
+ASK_NOBODY = N_(
+    "sms",
+    "Hotline: nobody can be asked about call-out %(code)s. Only people who reported it by "
+    "text can, while it is open.",
+)

@@ -24,9 +24,12 @@ _HOUSE = re.compile(r"(?<![\d.,:/-])\b(\d{1,2})(\d{2})\b(?![.,:/-]?\d)")
 
 def coarse_place(text: str) -> str:
     """`text` with house numbers rounded to the hundred block, units and phone numbers gone."""
-    cleaned = unicodedata.normalize("NFKC", text)
-    cleaned = _PHONE.sub(" ", cleaned)
-    cleaned = _UNIT.sub(" ", cleaned)
+    cleaned, before = unicodedata.normalize("NFKC", text), ""
+    # Taking a unit out can join two runs of digits into something like a phone number
+    # ("0000#0)000"): again until nothing changes (each pass only shortens the text).
+    while cleaned != before:
+        before = cleaned
+        cleaned = _UNIT.sub(" ", _PHONE.sub(" ", cleaned))
     cleaned = _HOUSE.sub(lambda found: f"{found.group(1)}00", cleaned)
     cleaned = " ".join(cleaned.split())
     return cleaned[:MAX_PLACE].strip(" ,;")

@@ -21,7 +21,7 @@ from hotline.models import Incident, Report
 from hotline.rapid import incidents, zones
 from hotline.rapid.commands import zip_in
 from hotline.rapid.incidents import place_seal
-from hotline.rapid.kinds import IncidentStatus, ReportStatus
+from hotline.rapid.kinds import Channel, IncidentStatus, ReportKind, ReportStatus
 from hotline.rapid.places import coarse_place
 from hotline.rapid.service import RapidResponse
 from hotline.rapid.sighting import Sighting
@@ -59,12 +59,14 @@ def submit_report(
     session: Session, *, rapid: RapidResponse, sighting: Sighting, now: datetime
 ) -> Submitted:
     """Keep a report and group it into an incident; a new incident calls responders out."""
+    # A kind that is not one refuses the report before anything is written.
+    ReportKind(sighting.kind)
     minute = now.replace(second=0, microsecond=0)
     zip_code = sighting.zip_code or zip_in(sighting.place)
     zone = zones.zone_of_zip(session=session, zip_code=zip_code) if zip_code else None
     zone_id = zone.id if zone is not None else sighting.zone_id
     incident = None
-    if zone_id is not None:
+    if zone_id is not None or sighting.channel == Channel.SMS:
         incident = incidents.joinable(
             session, zone_id=zone_id, kind=sighting.kind, at=now, rapid=rapid
         )
@@ -103,6 +105,7 @@ def _keep(
         language=sighting.language,
         channel=sighting.channel,
         status=ReportStatus.OPEN if still_open else ReportStatus.CLOSED,
+        line=sighting.line or "",
     )
     session.add(report)
     session.flush()
@@ -156,7 +159,7 @@ def forget_reporter(session: Session, *, rapid: RapidResponse, number: str) -> i
     return session.exec(
         update(Report)
         .where(col(Report.reporter_key).in_(keys))
-        .values(reporter_sealed=None, reporter_key=None)
+        .values(reporter_sealed=None, reporter_key=None, asked_by=None, asked_at=None)
     ).rowcount
 
 

@@ -11,6 +11,7 @@ from babel import UnknownLocaleError
 from babel.dates import format_time
 from sqlmodel import Session
 
+from hotline.claims.service import text_key
 from hotline.config import Settings
 from hotline.i18n.catalogs import Catalogs
 from hotline.i18n.languages import first_spoken
@@ -18,7 +19,6 @@ from hotline.i18n.translator import Msg
 from hotline.outbox import service as outbox
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import Vault
-from hotline.rapid.claims import Claims, TableClaims
 from hotline.rapid.commands import CommandWords
 from hotline.routing.oncall import Person, RosterSnapshot
 from hotline.routing.service import RosterCache, volunteer_phone_place
@@ -34,13 +34,15 @@ PURPOSE = "incident"
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A text to a responder or coordinator about an incident; `key` makes it idempotent."""
+    """A text to a responder or coordinator about an incident (or words relayed between a
+    responder and a reporter: `purpose` "relay"); `key` makes it idempotent."""
 
     sender: str
     to: str
     body: str
     key: str
     language: str | None
+    purpose: str = PURPOSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,6 @@ class RapidResponse:
     catalogs: Catalogs
     vault: Vault
     keyring: Keyring
-    claims: Claims
     words: CommandWords
     # The roster as it stands now (the snapshot kept in memory).
     roster: Callable[[], RosterSnapshot]
@@ -131,8 +132,8 @@ class RapidResponse:
             keyring=self.keyring,
             sender=text.sender,
             recipient=text.to,
-            parts=[text.body],
-            purpose=PURPOSE,
+            parts=[text.body[:1600]],
+            purpose=text.purpose,
             language=text.language,
             key=text.key,
             now=now,
@@ -149,11 +150,13 @@ class RapidResponse:
         key: str,
         now: datetime,
     ) -> None:
-        """Text each of `people` in their language; `render` words it for a language."""
+        """Text each of `people` in their language; `render` words it for a language.
+        Keyed as the claims module keys texts to volunteers, so that those still queued
+        for a volunteer who leaves are canceled."""
         for person in people:
             lang = self.language_of(person)
             outgoing = Outgoing(
-                sender, self.phone(person), render(lang), f"{key}:{person.id}", lang
+                sender, self.phone(person), render(lang), text_key(person.id, key), lang
             )
             self.text(session, text=outgoing, now=now)
 
@@ -187,7 +190,6 @@ def rapid_response(
         catalogs=catalogs,
         vault=vault,
         keyring=keyring,
-        claims=TableClaims(),
         words=CommandWords.of(catalogs.languages),
         roster=lambda: roster.snapshot,
         phone=lambda person: vault.open(

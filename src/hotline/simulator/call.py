@@ -78,8 +78,9 @@ class KeySource(Protocol):
         """True when a key is ready now, so it interrupts the prompts of a Gather."""
         ...
 
-    def next_key(self, prompt_hint: str) -> str | None:
-        """The keys pressed for one Gather, or None for silence until its timeout."""
+    def next_key(self, prompt_hint: str, digits: int = 0) -> str | None:
+        """The keys pressed for one Gather (of `digits` keys, 0: any number), or None for
+        silence until its timeout."""
         ...
 
 
@@ -103,12 +104,21 @@ class ScriptedKeys:
         """True when the next entry is a key, which a caller who knows the menu presses at once."""
         return self._barge_in and bool(self._queue) and not _is_silence(self._queue[0])
 
-    def next_key(self, prompt_hint: str) -> str | None:
-        """The next entry; silence once the script has run out."""
+    def next_key(self, prompt_hint: str, digits: int = 0) -> str | None:
+        """The next entry; silence once the script has run out. A Gather of several
+        digits takes single keys one after another, as a caller presses them on a
+        keypad (`6 0 6 2 3` is a ZIP code), up to its number of digits."""
         if not self._queue:
             return None
         key = self._queue.popleft()
-        return None if _is_silence(key) else key
+        if _is_silence(key):
+            return None
+        if len(key) == 1 and digits > 1:
+            while len(key) < digits and self._queue and len(self._queue[0]) == 1:
+                if _is_silence(self._queue[0]):
+                    break
+                key += self._queue.popleft()
+        return key
 
 
 class InteractiveKeys:
@@ -121,7 +131,7 @@ class InteractiveKeys:
         """Never: the prompts are shown before anyone can answer them."""
         return False
 
-    def next_key(self, prompt_hint: str) -> str | None:
+    def next_key(self, prompt_hint: str, digits: int = 0) -> str | None:
         """A line of keys, None for an empty line; raises CallerHungUp at end of input."""
         prompt = KEY_PROMPT
         while True:
@@ -413,9 +423,10 @@ class CallSimulator:
         for index, prompt in enumerate(prompts):
             # A person trying the line sees where a key cut in, not a silent gap.
             self._prompt(leg, prompt, url, interrupted=barge_in, cut_short=barge_in and index == 0)
+        num_digits = _int(gather, "numDigits", 0)
         digits = _digits(
-            leg.keys.next_key(hint),
-            num_digits=_int(gather, "numDigits", 0),
+            leg.keys.next_key(hint, num_digits),
+            num_digits=num_digits,
             finish_on_key=gather.get("finishOnKey", "#"),
         )
         # Without an action Twilio requests the current document again.

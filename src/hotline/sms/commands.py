@@ -1,8 +1,11 @@
-"""Volunteers' commands by text, parsed by one table: the verb, then its argument.
+"""Volunteers' and responders' commands by text, parsed by one table: the verb, then
+its argument.
 
 Commands stay in English in every language: they are what the hotline reads. A text
 that is no command is words for the texter the volunteer helps (`Say`), optionally
-after a case code ("123456 Don't open the door").
+after a case code ("123456 Don't open the door"). Responders answer a call-out with
+`GO`, `CONFIRMED`, `NOTICE`, `GONE` or `UNSURE` and its code, and ask those who
+reported it by text a question with `ASK <code> words`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from hotline.rapid.commands import Verb
 
 # Codes are six digits (texts cases opened before the claims module had four).
 CODE = r"[0-9]{4,8}"
@@ -63,16 +68,43 @@ class Say:
     text: str
 
 
-Command = Accept | Done | Availability | Status | Commands | Note | Say
+@dataclass(frozen=True, slots=True)
+class Respond:
+    """A responder's answer to a call-out: GO, or what they found."""
+
+    verb: Verb
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A responder's question to those who reported call-out `code` by text."""
+
+    code: str
+    text: str
+
+
+Command = Accept | Done | Availability | Status | Commands | Note | Say | Respond | Ask
 
 
 def _break(minutes: str) -> Command:
     return Availability("break", min(int(minutes), MAX_BREAK_MINUTES))
 
 
-# (verb, the argument's pattern or None, what it makes). Responders' verbs (GO,
-# CONFIRMED, NOTICE, GONE, UNSURE) join this table with the incidents.
+def _respond(verb: Verb) -> Callable[[str], Command]:
+    return lambda code: Respond(verb, code.strip().strip("#.!").strip())
+
+
+def _ask(argument: str) -> Command:
+    code, words = argument.split(maxsplit=1)
+    return Ask(code.strip("#.!"), words.strip())
+
+
+CALLOUT_CODE = r"#?\s*[0-9]{4,8}[.!]?"
+# (verb, the argument's pattern or None, what it makes).
 TABLE: tuple[tuple[str, str | None, Callable[[str], Command]], ...] = (
+    *((verb.value, CALLOUT_CODE, _respond(verb)) for verb in Verb),
+    ("ASK", rf"{CALLOUT_CODE}\s+\S.*", _ask),
     ("ACCEPT", r"\S{1,20}", Accept),
     ("DONE", r"\S{1,20}", Done),
     # "NOTE <code> <kind>" or a NOTE gone wrong (answered with how to write one); a
@@ -86,12 +118,17 @@ TABLE: tuple[tuple[str, str | None, Callable[[str], Command]], ...] = (
     ("COMMANDS", None, lambda _: Commands()),
 )
 _PATTERNS = [
-    (re.compile(rf"\s*{verb}\s*({argument})\s*" if argument else rf"\s*{verb}\s*", re.I), make)
+    (
+        re.compile(rf"\s*{verb}\s*({argument})\s*" if argument else rf"\s*{verb}\s*", re.I | re.S),
+        make,
+    )
     for verb, argument, make in TABLE
 ]
-# A text starting with one of these that does not parse is a command gone wrong; "Note"
-# starts ordinary sentences too, so it is not one of them.
-_VERBS = frozenset(verb for verb, _, _ in TABLE if verb != "NOTE")
+# Words that start ordinary sentences too ("Note that…", "Go to the back door"): a text
+# starting with one is a command gone wrong only when a code follows, or nothing.
+_WORDY = frozenset({"NOTE", "ASK", *Verb})
+_VERBS = frozenset(verb for verb, _, _ in TABLE if verb not in _WORDY)
+_CODE_OR_NOTHING = re.compile(r"\s*(?:#?\s*[0-9].*)?", re.S)
 _CODED = re.compile(rf"\s*({CODE})\s+(.+)", re.DOTALL)
 
 
@@ -104,6 +141,9 @@ def parse(body: str) -> Command:
     words = body.split(maxsplit=1)
     if words and words[0].upper() in _VERBS:
         # A command that went wrong is not words for a texter.
+        return Commands()
+    rest = words[1] if len(words) > 1 else ""
+    if words and words[0].upper() in _WORDY - {"NOTE"} and _CODE_OR_NOTHING.fullmatch(rest):
         return Commands()
     coded = _CODED.fullmatch(body)
     if coded:

@@ -11,32 +11,21 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from hotline.callers.service import PreferenceCache, Remember
 from hotline.db import transaction
 from hotline.outbox.caps import RightsCounted, RightsLedger, sent_today
 from hotline.privacy.pseudonym import Keyring
+from hotline.rapid import questions
 from hotline.routing.service import RosterCache
 from hotline.sms import cases as sms_cases
-from hotline.sms import flow, messages
+from hotline.sms import drafts, flow, messages
 from hotline.sms import service as sms_service
-from hotline.sms.cases import Cases, OpenCase
+from hotline.sms.cases import Cases
 from hotline.sms.inbound import Incoming
+from hotline.sms.rapid_texts import RapidTexts, Step
 from hotline.sms.service import SmsMemory
 from hotline.telephony.numbers import region
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One text being acted on: its transaction, its sender's pseudonyms, their case."""
-
-    session: Session
-    text: Incoming
-    keys: list[str]
-    epochs: list[int]
-    now: datetime
-    case: OpenCase | None
 
 
 @dataclass(frozen=True)
@@ -49,6 +38,7 @@ class Conversation:
     keyring: Keyring
     roster: RosterCache
     cases: Cases
+    reports: RapidTexts
     hotline: flow.SmsHotline
     render: Callable[[flow.Text], str]
     reply_cap: int
@@ -78,32 +68,38 @@ class Conversation:
         self, text: Incoming, keys: list[str], epochs: list[int], now: datetime, *, act: bool
     ) -> tuple[flow.Reply, bool]:
         with transaction(self.engine, deadline_ms=self.deadline_ms) as session:
+            sms_service.one_at_a_time(session, key=keys[0])
             first_time = act and not sms_service.seen(session, message_sid=text.sid)
             if first_time:
                 sms_service.receive(
                     session, message_sid=text.sid, contact_key=keys[0], key_epoch=epochs[0], at=now
                 )
             known = sms_service.language(session, keys=keys)
+            draft = drafts.of_texter(session, keys=keys, now=now)
             texter = flow.Texter(
                 language=known if known in self.hotline.languages else None,
                 opted_out=sms_service.opted_out(session, keys=keys),
                 rights_left=sent_today(session, keys=keys, now=now) < self.rights_per_day,
+                draft=drafts.as_flow(draft),
             )
             reply = flow.respond(texter, flow.Inbound(text.body, text.media), self.hotline)
             since = now - sms_service.FLOOD_WINDOW
             flooded = sms_service.recent(session, keys=keys, since=since) > self.reply_cap
             if first_time:
                 case = sms_cases.of_texter(session, keys=keys)
+                asked = questions.asked_of(session, keys=keys)
                 self.memory.first_time(text.sid)
-                reply = self._apply(reply, Step(session, text, keys, epochs, now, case))
+                step = Step(session, text, keys, epochs, now, case, draft, asked)
+                reply = self._apply(reply, step)
         return reply, flooded
 
     def _apply(self, reply: flow.Reply, step: Step) -> flow.Reply:
         """Apply the reply's effects in order; the first that replaces the reply ends it."""
         for effect in reply.effects:
+            name = f"_{type(effect).__name__.lower()}"
             handler: Callable[[Any, Step], flow.Reply | None] = getattr(
-                self, f"_{type(effect).__name__.lower()}"
-            )
+                self, name, None
+            ) or getattr(self.reports, name)
             replaced = handler(effect, step)
             if replaced is not None:
                 return replaced
@@ -112,6 +108,7 @@ class Conversation:
     def _optout(self, _effect: flow.OptOut, step: Step) -> None:
         sms_service.opt_out(step.session, keys=step.keys, epochs=step.epochs, at=step.now)
         self.memory.change("opt_out", step.keys)
+        self.reports.opted_out(step)
 
     def _optin(self, _effect: flow.OptIn, step: Step) -> None:
         sms_service.opt_in(step.session, keys=step.keys)
@@ -121,6 +118,7 @@ class Conversation:
         if step.case is not None:
             self.cases.end(step.session, found=step.case, now=step.now, tell_texter=False)
             self.memory.change("close_case", step.keys)
+        self.reports.forget(step)
         sms_service.erase(step.session, keys=step.keys, keep_sid=step.text.sid)
         self.preferences.forget(step.keys)
         self.rights.forget(step.keys)
@@ -149,9 +147,10 @@ class Conversation:
         return self._relay(flow.Relay(effect.lang), step)
 
     def _relay(self, effect: flow.Relay, step: Step) -> flow.Reply | None:
-        """In an open case the words go to its volunteer, or wait for one."""
+        """In an open case the words go to its volunteer, or wait for one; after a
+        responder's question, to that responder."""
         if step.case is None:
-            return None
+            return flow.Reply() if self.reports.to_responder(step) else None
         if self.cases.holder(step.session, step.case) is None:
             return self._opened(effect.lang)
         self.cases.to_volunteer(

@@ -45,7 +45,7 @@ class FastPath:
         now = datetime.now(UTC)
         epochs = self.keyring.live_epochs(now)
         keys = [self.keyring.pseudonym(text.sender, epoch=epoch) for epoch in epochs]
-        if any(key in memory.opted_out or key in memory.open_cases for key in keys):
+        if any(key in memory.opted_out for key in keys) or memory.routed(keys):
             return None
         reply = self._reply(text, keys, now)
         if reply.durable:
@@ -80,8 +80,8 @@ class FastPath:
         reply = self._reply(text, keys, now)
         if region(text.sender) not in self.countries:
             return []
-        if any(key in self.memory.open_cases for key in keys):
-            # Their volunteer will have it once the database does.
+        if self.memory.routed(keys):
+            # Their volunteer (or the report under way) will have it once the database does.
             return []
         if reply.has(flow.AskForHelp):
             return self._case_opened(reply)

@@ -12,8 +12,31 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from hotline.i18n.languages import Language
-from hotline.i18n.translator import Msg
-from hotline.sms import messages
+from hotline.sms import messages, report_flow
+from hotline.sms.effects import (
+    DURABLE,
+    AskForHelp,
+    CountRights,
+    DropDraft,
+    Effect,
+    FileReport,
+    Forget,
+    KeepDraft,
+    OptIn,
+    OptOut,
+    Relay,
+    RememberLanguage,
+    Reply,
+    Subscribe,
+    Text,
+    Unsubscribe,
+)
+
+__all__ = [
+    "DURABLE", "AskForHelp", "CountRights", "DropDraft", "Effect", "FileReport", "Forget",
+    "KeepDraft", "OptIn", "OptOut", "Relay", "RememberLanguage", "Reply", "Subscribe", "Text",
+    "Unsubscribe",
+]  # fmt: skip
 
 # Twilio answers these itself on a long code: a second confirmation from us would
 # be one text too many.
@@ -39,6 +62,8 @@ class Texter:
     language: str | None = None
     opted_out: bool = False
     rights_left: bool = True
+    # A report by text under way.
+    draft: report_flow.Draft | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,85 +72,6 @@ class Inbound:
 
     body: str
     media: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """One message to answer with: a sentence in a language, or text ready to send."""
-
-    message: Msg | None = None
-    lang: str | None = None
-    params: tuple[tuple[str, str], ...] = ()
-    raw: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RememberLanguage:
-    """Effect: answer this texter in `lang` from now on."""
-
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class OptOut:
-    """Effect: send this number nothing more."""
-
-
-@dataclass(frozen=True, slots=True)
-class OptIn:
-    """Effect: this number may be texted again."""
-
-
-@dataclass(frozen=True, slots=True)
-class Forget:
-    """Effect: delete everything held about this number (its opt-out stays)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AskForHelp:
-    """Effect: the texter needs a person; open a case in `lang` for a volunteer."""
-
-    lang: str
-
-
-@dataclass(frozen=True, slots=True)
-class CountRights:
-    """Effect: the rights went to this number; it gets them a few times a day at most."""
-
-
-@dataclass(frozen=True, slots=True)
-class Relay:
-    """Effect: in an open case, these words go to the volunteer instead of an answer."""
-
-    lang: str
-
-
-Effect = RememberLanguage | OptOut | OptIn | Forget | AskForHelp | CountRights | Relay
-# Effects the memory fast path cannot apply: they take the database path.
-DURABLE = (OptOut, OptIn, Forget, AskForHelp)
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What to text back, and the effects to apply, in order."""
-
-    texts: tuple[Text, ...] = ()
-    effects: tuple[Effect, ...] = ()
-
-    @property
-    def durable(self) -> bool:
-        """Whether an effect must reach the database before the texter is answered."""
-        return any(isinstance(effect, DURABLE) for effect in self.effects)
-
-    def has(self, kind: type[Effect]) -> bool:
-        return any(isinstance(effect, kind) for effect in self.effects)
-
-    def language(self) -> str | None:
-        """The language this reply remembers, if it remembers one."""
-        for effect in self.effects:
-            if isinstance(effect, RememberLanguage):
-                return effect.lang
-        return None
 
 
 def _remember(lang: str | None) -> tuple[Effect, ...]:
@@ -146,6 +92,8 @@ class SmsHotline:
     rights: Mapping[str, Sequence[str]]
     # Per language: the local resources, one line each, ready to send.
     resources: Mapping[str, Sequence[str]]
+    # Reports and alerts by text.
+    reports: report_flow.ReportTexts
 
     @cached_property
     def _index(self) -> dict[str, list[tuple[str, str]]]:
@@ -184,15 +132,35 @@ def respond(texter: Texter, inbound: Inbound, hotline: SmsHotline) -> Reply:
         return _opt(kind, said_in, inbound, hotline)
     if texter.opted_out:
         return Reply()
-    lang = texter.language or said_in
     if kind == "delete":
+        lang = texter.language or said_in
         assert lang is not None
         return Reply((Text(messages.DELETED, lang),), (Forget(),))
+    reply = None
+    if not found:
+        reply = report_flow.command(inbound.body, hotline.reports, known=texter.language)
+    if reply is None and not found and texter.draft is not None:
+        reply = report_flow.go_on(texter.draft, inbound.body)
+    if reply is None:
+        reply = _answer(texter, inbound, hotline, kind, said_in)
+    if texter.draft is not None and not any(
+        reply.has(effect) for effect in (KeepDraft, DropDraft, FileReport)
+    ):
+        # Anything else ends a report under way.
+        reply = Reply(reply.texts, (DropDraft(), *reply.effects))
+    return reply
+
+
+def _answer(
+    texter: Texter, inbound: Inbound, hotline: SmsHotline, kind: str, said_in: str | None
+) -> Reply:
+    """A keyword's answer, a language chosen, or what the hotline offers."""
+    lang = texter.language or said_in
     if lang is None:
         chosen = _menu_choice(inbound.body, hotline)
-        if chosen is None:
-            return Reply((Text(raw=hotline.language_menu),))
-        return Reply(_menu(chosen, hotline), (RememberLanguage(chosen),))
+        if chosen is not None:
+            return Reply(_menu(chosen, hotline), (RememberLanguage(chosen),))
+        return _first_text(inbound, hotline)
     remember = _remember(lang if texter.language is None else None)
     if kind == "urgent":
         return Reply(_menu(lang, hotline), (*remember, AskForHelp(lang)))
@@ -207,9 +175,24 @@ def respond(texter: Texter, inbound: Inbound, hotline: SmsHotline) -> Reply:
     if texter.language is not None:
         chosen = _menu_choice(inbound.body, hotline)
         if chosen is not None and chosen != texter.language:
-            return Reply(_menu(chosen, hotline), (RememberLanguage(chosen), *relay))
+            # In a conversation a digit is an answer, not a language: the relay goes first.
+            return Reply(_menu(chosen, hotline), (*relay, RememberLanguage(chosen)))
+        if not kind and report_flow.recognise(inbound.body, hotline.reports, known=lang).sighting:
+            return report_flow.offer(inbound.body, lang, known=lang)
     # Anything else, pictures: what the hotline offers, and to call.
     return Reply(_menu(lang, hotline), (*remember, *relay))
+
+
+def _first_text(inbound: Inbound, hotline: SmsHotline) -> Reply:
+    """A first text that is no keyword: answered in the language it is written in when
+    that is clear (with the offer to report it, when it reads like a report), else the
+    language menu."""
+    found = report_flow.recognise(inbound.body, hotline.reports, known=None)
+    if found.lang is None or found.lang not in hotline.languages:
+        return Reply((Text(raw=hotline.language_menu),))
+    if found.sighting:
+        return report_flow.offer(inbound.body, found.lang, known=None)
+    return Reply(_menu(found.lang, hotline), (RememberLanguage(found.lang),))
 
 
 def _opt(kind: str, said_in: str, inbound: Inbound, hotline: SmsHotline) -> Reply:

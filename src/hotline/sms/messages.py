@@ -80,7 +80,37 @@ NO_SUCH_CASE = N_("sms", "Hotline: you have no open case with the code %(code)s.
 # TRANSLATORS: the volunteer commands stay in English: they are what the hotline reads.
 COMMANDS = N_(
     "sms",
-    "Hotline commands: ON, OFF, BREAK 30 (minutes), STATUS, ACCEPT code, DONE code.",
+    "Hotline commands: ON, OFF, BREAK 30 (minutes), STATUS, ACCEPT code, DONE code. "
+    "Responders: GO code, then CONFIRMED, NOTICE, GONE or UNSURE code; ASK code question.",
 )
 ON_CALL_NOW = N_("sms", "Hotline: you are on call now. Your availability: %(availability)s.")
 OFF_CALL_NOW = N_("sms", "Hotline: you are not on call now. Your availability: %(availability)s.")
+
+# --- reports by text (REPORT, or "reply 1" to a text that reads like a report) --------
+
+# TRANSLATORS: the answer to a first text that reads like a report of immigration agents
+# ("ICE at 26th and Pulaski"). Keep the digit 1.
+REPORT_OFFER = N_(
+    "sms",
+    "Immigration emergency hotline. To report what you wrote to our responders, reply 1.",
+)
+# TRANSLATORS: the first question of a report by text; the texter replies with one digit.
+REPORT_WHAT = N_(
+    "sms",
+    "What did you see? Reply 1 for agents at a home, 2 at a workplace or school, "
+    "3 on the street or at a checkpoint, 4 if someone was taken, 5 for something else.",
+)
+REPORT_WHAT_AGAIN = N_(
+    "sms",
+    "Please reply with one number: 1 agents at a home, 2 at a workplace or school, "
+    "3 on the street or at a checkpoint, 4 someone was taken, 5 something else.",
+)
+# TRANSLATORS: 26th and Pulaski is an example of cross streets in Chicago; you may keep
+# it or use the way streets are named in your language ("26 y Pulaski").
+REPORT_WHERE = N_(
+    "sms", "Where is it? Reply with the ZIP code, or the cross streets, like 26th and Pulaski."
+)
+REPORT_WHEN = N_(
+    "sms", "Is it happening now? Reply 1 if it is happening now, or 2 if it already ended."
+)
+REPORT_WHEN_AGAIN = N_("sms", "Please reply 1 if it is happening now, or 2 if it already ended.")

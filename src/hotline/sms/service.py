@@ -7,10 +7,10 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from sqlalchemy import Engine, Table, delete, func
+from sqlalchemy import Engine, Table, delete, func, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,17 @@ from hotline.models import (
     SmsInbound,
 )
 from hotline.news import announce
+from hotline.rapid.questions import asked_keys
 from hotline.sms.cases import open_texter_keys
+from hotline.sms.drafts import texter_keys as drafting_keys
+
+
+def one_at_a_time(session: Session, *, key: str) -> None:
+    """Texts from one number are acted on one after another (PostgreSQL: a lock for this
+    transaction), so two at once (a webhook's late thread and the spool) never both open
+    a case or both miss what the other did."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
 
 
 def seen(session: Session, *, message_sid: str) -> bool:
@@ -146,7 +156,9 @@ class ReceivedText:
 
 class SmsMemory:
     """What most texts can be answered from without waiting on the database: who opted
-    out, who has an open case, which texts were just seen, how many each number sent.
+    out, who has an open case, who is in a report by text under way or was asked a
+    question by a responder (their texts take the database path), which texts were just
+    seen, how many each number sent.
 
     Loaded at start-up and refreshed in the background; the texts that change any of it
     (opt-outs, deletes, urgent help, relays) take the database path and update it here.
@@ -158,6 +170,7 @@ class SmsMemory:
         self.ready = False
         self.opted_out: set[str] = set()
         self.open_cases: set[str] = set()
+        self.exchanges: set[str] = set()
         self._sids: OrderedDict[str, None] = OrderedDict()
         self._sent: dict[str, deque[datetime]] = {}
         self._lock = threading.Lock()
@@ -172,18 +185,20 @@ class SmsMemory:
             with Session(engine) as session:
                 opted = set(session.exec(select(OptOut.contact_key)).all())
                 cases = open_texter_keys(session)
+                exchanges = drafting_keys(session, now=datetime.now(UTC)) | asked_keys(session)
         except SQLAlchemyError:
             return False
         with self._lock:
             self.opted_out, self.open_cases, self.ready = opted, cases, True
+            self.exchanges = exchanges
             self._changes = [change for change in self._changes if change[0] >= started - 1]
             for _, change, keys in self._changes:
                 self._apply(change, keys)
         return True
 
     def change(self, change: str, keys: Iterable[str]) -> None:
-        """ "opt_out", "opt_in", "open_case" or "close_case" for `keys`, learnt here or from
-        another process."""
+        """ "opt_out", "opt_in", "open_case", "close_case", "open_exchange" or
+        "close_exchange" for `keys`, learnt here or from another process."""
         listed = tuple(keys)
         with self._lock:
             self._changes.append((time.monotonic(), change, listed))
@@ -198,6 +213,15 @@ class SmsMemory:
             self.open_cases.update(keys)
         elif change == "close_case":
             self.open_cases.difference_update(keys)
+        elif change == "open_exchange":
+            self.exchanges.update(keys)
+        elif change == "close_exchange":
+            self.exchanges.difference_update(keys)
+
+    def routed(self, keys: Iterable[str]) -> bool:
+        """Whether a text from `keys` must take the database path: an open case, a
+        report under way, a responder's question."""
+        return any(key in self.open_cases or key in self.exchanges for key in keys)
 
     def sent_elsewhere(self, keys: Iterable[str], now: datetime) -> None:
         """Another process received texts from `keys`: the flood cap counts them too."""

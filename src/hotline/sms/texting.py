@@ -72,6 +72,8 @@ class Texting:
                 answer = self.volunteers.answer(session, text=found, body=text.body.strip())
         except IntegrityError:
             return []
+        for then in found.after:
+            then()
         if answer:
             self.roster.refresh()
         return answer

@@ -1,10 +1,11 @@
 """A registered volunteer's text: a command from the table in `commands.py`, or their
-words for the texter they help. One handler per command."""
+words for the texter they help. One handler per command; a responder's commands are
+answered by rapid response (`hotline.rapid.responders`, `hotline.rapid.questions`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,10 +19,16 @@ from hotline.claims.alerts import Alert, Alerts, Recipient
 from hotline.db import aware
 from hotline.dispositions import service as dispositions
 from hotline.models import ClaimKind, Volunteer
+from hotline.news import announce
+from hotline.rapid import questions, responders
+from hotline.rapid.commands import Command as ResponderCommand
+from hotline.rapid.commands import Verb
+from hotline.rapid.service import RapidResponse
 from hotline.routing.service import RosterCache, person
 from hotline.sms import cases as sms_cases
 from hotline.sms import commands, messages
 from hotline.sms.cases import Cases
+from hotline.sms.service import SmsMemory
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,8 @@ class FromVolunteer:
     sid: str
     lang: str
     now: datetime
+    # What to do once the text's transaction has committed (alerts to fan out).
+    after: list[Callable[[], object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,10 @@ class Volunteers:
     callbacks: Callbacks
     roster: RosterCache
     zone: ZoneInfo
+    rapid: RapidResponse
+    memory: SmsMemory
+    # Queues a confirmed incident's alerts without waiting for the next tick.
+    fan_out: Callable[[], object]
 
     def answer(self, session: Session, *, text: FromVolunteer, body: str) -> list[str]:
         """The answer to a volunteer's text (none when it was relayed)."""
@@ -62,6 +75,9 @@ class Volunteers:
         assert isinstance(command, commands.Accept)
         assert text.volunteer.id is not None
         t = self._t(text)
+        if self._called_out(session, text.volunteer.id, command.code):
+            # ACCEPT finds anything by its code: a call-out is taken as with GO.
+            return self._respond(session, text, commands.Respond(Verb.GO, command.code))
         outcome = claims.claim(
             session=session, code=command.code, volunteer_id=text.volunteer.id, now=text.now
         )
@@ -81,6 +97,50 @@ class Volunteers:
                 session, claim=claim, taker=text.volunteer.id, people=people, now=text.now
             )
         return [t(messages.CASE_YOURS, code=claim.code)]
+
+    def _called_out(self, session: Session, volunteer_id: int, code: str) -> bool:
+        """Whether `code` is an open call-out `volunteer_id` was called out for."""
+        found = claims.find_open(session=session, code=code)
+        if found is None or found.id is None or found.kind != ClaimKind.INCIDENT:
+            return False
+        return volunteer_id in claims.alerted(session=session, claim_id=found.id)
+
+    def _respond(
+        self, session: Session, text: FromVolunteer, command: commands.Command
+    ) -> list[str]:
+        assert isinstance(command, commands.Respond)
+        assert text.volunteer.id is not None
+        answer = responders.answer_responder(
+            session,
+            rapid=self.rapid,
+            volunteer_id=text.volunteer.id,
+            command=ResponderCommand(command.verb, command.code[:20]),
+            now=text.now,
+        )
+        if answer.locked_now:
+            self._tell_coordinators(session, text)
+        if answer.alerts_pending:
+            text.after.append(self.fan_out)
+        return [self.rapid.say(text.lang, answer.message, code=answer.code)]
+
+    def _ask(self, session: Session, text: FromVolunteer, command: commands.Command) -> list[str]:
+        assert isinstance(command, commands.Ask)
+        assert text.volunteer.id is not None
+        asked = questions.ask(
+            session,
+            rapid=self.rapid,
+            volunteer_id=text.volunteer.id,
+            code=command.code[:20],
+            question=command.text,
+            now=text.now,
+        )
+        if asked.answer.locked_now:
+            self._tell_coordinators(session, text)
+        if asked.asked:
+            # The reporters' texts take the database path from now on, in every process.
+            self.memory.change("open_exchange", asked.asked)
+            announce(session, "exchange_opened", asked.asked)
+        return [self.rapid.say(text.lang, asked.answer.message, code=asked.answer.code)]
 
     def _tell_coordinators(self, session: Session, text: FromVolunteer) -> None:
         """Someone guessed codes: the coordinators hear who (never the number or the codes)."""

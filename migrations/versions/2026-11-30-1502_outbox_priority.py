@@ -1,7 +1,7 @@
 """outbox rows carry a priority: alerts to subscribers go after everything else
 
 Revision ID: 0009_outbox_priority
-Revises: r02_sender_pool
+Revises: q02_reports_by_text
 Created: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_outbox_priority"
-down_revision: str | None = "r02_sender_pool"
+down_revision: str | None = "q02_reports_by_text"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
