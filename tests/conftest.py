@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from hotline import db, migrate
 from hotline.app import create_app
@@ -69,9 +71,20 @@ def postgres_engine() -> Iterator[Engine]:
     migrate.upgrade(url, engine)
     yield engine
     engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    """Drop a worker's database. An autovacuum worker of the server's own role may be in
+    it, which this role may not end: wait for it a few times, then leave the database."""
+    for attempt in range(10):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError:
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture(params=BACKENDS)

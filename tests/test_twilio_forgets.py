@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from hotline.deps import Runtime
-from hotline.models import CarrierDeletion
+from hotline.models import CarrierDeletion, SmsInbound
 from hotline.outbox.deletions import Deletions
 from hotline.telephony.fake import FakeGateway
 from tests.support import HOTLINE, PUBLIC_URL, call_params, signed_post
@@ -54,6 +54,28 @@ def test_a_text_received_is_deleted_from_twilio_once_answered(
     (message,) = answer.iter("Message")
     assert message.get("action") == f"{PUBLIC_URL}/twilio/sms/status"
     with Session(engine) as session:
+        assert session.exec(select(CarrierDeletion)).all() == []
+
+
+def test_the_database_keeps_no_id_of_twilios_for_a_text_received(
+    app: FastAPI, engine: Engine, gateway: FakeGateway
+) -> None:
+    with TestClient(app) as client:
+        text(client, "HELP")
+        text(client, "HELP")  # Twilio retries: answered again, noted once
+    runtime = runtime_of(app)
+    runtime.recorder.flush()
+    with Session(engine) as session:
+        (received,) = session.exec(select(SmsInbound)).all()
+        assert received.sid_sealed is not None
+        dumped = repr(received.model_dump()) + repr(session.exec(select(CarrierDeletion)).all())
+    # A keyed hash finds the text again; Twilio's id itself is only sealed, then gone.
+    assert SID not in dumped
+    assert SID.encode() not in received.sid_sealed
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert delete_due(runtime, gateway, at=later) == [("message", SID)]
+    with Session(engine) as session:
+        assert session.exec(select(SmsInbound.sid_sealed)).one() is None
         assert session.exec(select(CarrierDeletion)).all() == []
 
 

@@ -160,9 +160,11 @@ class Recorder:
 def apply_writes(session: Session, batch: Sequence[object]) -> None:
     """Apply `batch` in `session`. Plain inserts (call events, texts received: most of
     what webhooks write) go in one multi-row statement per table; upserts likewise,
-    the newest of each key winning; other writes apply one by one."""
+    the newest of each key winning; writes of a kind that applies many at once
+    (`apply_many`) together; other writes one by one."""
     bulk: dict[Table, list[dict[str, object]]] = {}
     upserts: dict[Table, list[dict[str, object]]] = {}
+    together: dict[type, list[object]] = {}
     for write in batch:
         if isinstance(write, PendingEvent):
             bulk.setdefault(CallEvent.__table__, []).append(_row(write))  # type: ignore[attr-defined]
@@ -170,8 +172,12 @@ def apply_writes(session: Session, batch: Sequence[object]) -> None:
             upserts.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
         elif (table := getattr(write, "bulk_table", None)) is not None:
             bulk.setdefault(table, []).append(write.bulk_row())  # type: ignore[attr-defined]
+        elif hasattr(type(write), "apply_many"):
+            together.setdefault(type(write), []).append(write)
         else:
             write.apply(session)  # type: ignore[attr-defined]
+    for kind, writes in together.items():
+        kind.apply_many(session, writes)  # type: ignore[attr-defined]
     for table, rows in bulk.items():
         session.execute(insert(table), rows)
     for table, rows in upserts.items():

@@ -9,8 +9,10 @@ from sqlmodel import Field, SQLModel
 
 
 class SmsInbound(SQLModel, table=True):
-    """A text received: its id, so a retried webhook is acted on once, and who sent it
-    (a pseudonym), so a flood from one number can be capped. Never the words."""
+    """A text received: its id (a keyed hash of Twilio's), so a retried webhook is acted
+    on once, and who sent it (a pseudonym), so a flood from one number can be capped.
+    Never the words. Twilio's id is kept sealed only until the text is deleted from
+    Twilio."""
 
     __tablename__ = "sms_inbound"
 
@@ -21,6 +23,7 @@ class SmsInbound(SQLModel, table=True):
     received_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
+    sid_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
 class OptOut(SQLModel, table=True):

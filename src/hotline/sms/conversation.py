@@ -72,7 +72,12 @@ class Conversation:
             first_time = act and not sms_service.seen(session, message_sid=text.sid)
             if first_time:
                 sms_service.receive(
-                    session, message_sid=text.sid, contact_key=keys[0], key_epoch=epochs[0], at=now
+                    session,
+                    message_sid=text.sid,
+                    contact_key=keys[0],
+                    key_epoch=epochs[0],
+                    at=now,
+                    sid_sealed=text.forget,
                 )
             known = sms_service.language(session, keys=keys)
             draft = drafts.of_texter(session, keys=keys, now=now)

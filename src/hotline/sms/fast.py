@@ -55,7 +55,8 @@ class FastPath:
         if not memory.first_time(text.sid):
             # A retried webhook: answered again, acted on once.
             return texts if may_answer else []
-        writes: list[Write] = [sms_service.ReceivedText(text.sid, keys[0], epochs[0], now)]
+        received = sms_service.ReceivedText(text.sid, keys[0], epochs[0], now, text.forget)
+        writes: list[Write] = [received]
         lang = reply.language()
         if lang is not None:
             writes.append(Remember(keys[0], epochs[0], lang, now))

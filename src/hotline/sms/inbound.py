@@ -14,13 +14,20 @@ MESSAGE_SID = re.compile(r"[A-Za-z0-9]{1,40}")
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One inbound text from a number that can be texted back."""
+    """One inbound text from a number that can be texted back.
+
+    `sid` is Twilio's MessageSid as the webhook brings it, until the router replaces it
+    with a keyed hash (`outbox.service.carrier_ref`): what is kept and looked up, so a
+    copy of the database cannot be joined with Twilio's logs. `forget` is Twilio's own
+    id sealed, kept with the text received until the text is deleted from Twilio.
+    """
 
     sender: str
     to: str
     sid: str
     body: str
     media: int = 0
+    forget: bytes | None = None
 
     @classmethod
     def of(cls, form: dict[str, list[str]]) -> Incoming | None:

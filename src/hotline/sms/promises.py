@@ -19,3 +19,5 @@ class DeferredText:
     media: int
     answered: tuple[str, ...]
     at: datetime
+    # Twilio's id, sealed, for deleting the text from Twilio once it is noted.
+    forget: bytes | None = None

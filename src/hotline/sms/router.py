@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import anyio
 from anyio import to_thread
@@ -15,15 +16,13 @@ from hotline.deps import Runtime, runtime_of, verified_form
 from hotline.events.recorder import Write
 from hotline.events.spool import TRANSIENT
 from hotline.models import FINAL
-from hotline.outbox.deletions import deletion
+from hotline.outbox.deletions import deletion, sealed_place
 from hotline.outbox.service import StatusReport, carrier_ref
 from hotline.sms import twiml
 from hotline.sms.inbound import Incoming
 from hotline.sms.paths import SMS_PATH, STATUS_PATH
 from hotline.telephony.webhooks import first, parse_query
 
-# Twilio is left a moment to finish with a text it delivered to us before it is deleted.
-INBOUND_DELETE_AFTER = timedelta(seconds=30)
 # The database did not answer in time, or said it cannot now.
 GAVE_UP: tuple[type[Exception], ...] = (TimeoutError, *TRANSIENT)
 # Twilio's ids ("SM" and 32 hex digits).
@@ -34,13 +33,13 @@ async def incoming_message(request: Request) -> Response:
     """Answer a text: from memory when it can, else through the database."""
     runtime = runtime_of(request)
     form = await verified_form(request, runtime)
-    text = Incoming.of(form)
-    if text is None:
+    received = Incoming.of(form)
+    if received is None:
         return _xml(twiml.replies([]))
+    text = _keyed(runtime, received)
     answer = runtime.texting.from_memory(text)
     if answer is None:
         answer = await _through_database(runtime, text)
-    _forget_at_twilio(runtime, text.sid)
     status = f"{runtime.settings.public_url}{STATUS_PATH}"
     return _xml(twiml.replies(answer, status_callback=status))
 
@@ -56,13 +55,15 @@ async def _through_database(runtime: Runtime, text: Incoming) -> list[str]:
         return await to_thread.run_sync(late.give_up, runtime.spool)
 
 
-def _forget_at_twilio(runtime: Runtime, sid: str) -> None:
-    """Once answered, the text received is deleted from Twilio too (its answers are, when
-    their status comes): Twilio's logs need not keep who texted the hotline."""
-    if not runtime.settings.delete_from_twilio:
-        return
-    due = datetime.now(UTC) + INBOUND_DELETE_AFTER
-    runtime.recorder.record([deletion(runtime.vault, sid=sid, kind="message", due_at=due)])
+def _keyed(runtime: Runtime, received: Incoming) -> Incoming:
+    """The text with Twilio's id replaced by a keyed hash, the one kept; Twilio's own id
+    sealed beside it until the text is deleted from Twilio (once answered: Twilio's logs
+    need not keep who texted the hotline)."""
+    ref = carrier_ref(runtime.vault, received.sid)
+    forget = None
+    if runtime.settings.delete_from_twilio:
+        forget = runtime.vault.seal(received.sid, place=sealed_place(ref))
+    return replace(received, sid=ref, forget=forget)
 
 
 async def message_status(request: Request) -> Response:

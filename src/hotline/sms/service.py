@@ -43,12 +43,22 @@ def seen(session: Session, *, message_sid: str) -> bool:
 
 
 def receive(
-    session: Session, *, message_sid: str, contact_key: str, key_epoch: int, at: datetime
+    session: Session,
+    *,
+    message_sid: str,
+    contact_key: str,
+    key_epoch: int,
+    at: datetime,
+    sid_sealed: bytes | None = None,
 ) -> None:
     """Note a text as received; the unique MessageSid makes a retried webhook fail here."""
     session.add(
         SmsInbound(
-            message_sid=message_sid, contact_key=contact_key, key_epoch=key_epoch, received_at=at
+            message_sid=message_sid,
+            contact_key=contact_key,
+            key_epoch=key_epoch,
+            received_at=at,
+            sid_sealed=sid_sealed,
         )
     )
     session.flush()
@@ -132,6 +142,7 @@ class ReceivedText:
     contact_key: str
     key_epoch: int
     at: datetime
+    sid_sealed: bytes | None = None
 
     # The spool inserts these many at a time.
     bulk_table: ClassVar[Table] = SmsInbound.__table__  # type: ignore[attr-defined]
@@ -142,6 +153,7 @@ class ReceivedText:
             "contact_key": self.contact_key,
             "key_epoch": self.key_epoch,
             "received_at": self.at,
+            "sid_sealed": self.sid_sealed,
         }
 
     def apply(self, session: Session) -> None:
@@ -151,6 +163,7 @@ class ReceivedText:
             contact_key=self.contact_key,
             key_epoch=self.key_epoch,
             at=self.at,
+            sid_sealed=self.sid_sealed,
         )
 
 

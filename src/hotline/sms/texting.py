@@ -85,7 +85,14 @@ class Texting:
         volunteer = self.volunteer_key(text.sender) in self.roster.snapshot.phone_keys
         answer = self.fast.without_database(text, volunteer=volunteer)
         deferred = DeferredText(
-            text.sender, text.to, text.sid, text.body, text.media, tuple(answer), datetime.now(UTC)
+            text.sender,
+            text.to,
+            text.sid,
+            text.body,
+            text.media,
+            tuple(answer),
+            datetime.now(UTC),
+            text.forget,
         )
         try:
             spool.append([deferred])
@@ -109,6 +116,7 @@ class Texting:
             contact_key=self.keyring.pseudonym(text.sender, epoch=epoch),
             key_epoch=epoch,
             at=now,
+            sid_sealed=text.forget,
         )
 
     def close_quiet_cases(self) -> int:
@@ -141,7 +149,14 @@ class ActOn:
         deferred = self.deferred
         if sms_service.seen(session, message_sid=deferred.sid):
             return  # acted on already, by the request that stopped waiting (see Late)
-        text = Incoming(deferred.sender, deferred.to, deferred.sid, deferred.body, deferred.media)
+        text = Incoming(
+            deferred.sender,
+            deferred.to,
+            deferred.sid,
+            deferred.body,
+            deferred.media,
+            deferred.forget,
+        )
         answer = self.texting.answer(text)
         if answer and tuple(answer) != deferred.answered:
             self.texting.send_later(text, answer)
