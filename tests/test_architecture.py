@@ -34,3 +34,12 @@ def test_every_part_of_the_package_is_on_the_map() -> None:
     mapped = {m.rstrip("/") for m in mapped}
     assert parts - mapped == set()
     assert mapped - parts == set()
+
+
+def test_the_pure_modules_named_are_the_ones_the_contract_keeps_pure() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (pure,) = [c["source_modules"] for c in contracts if c["name"].startswith("pure flows")]
+    bullet = PAGE.split("- The pure modules (", 1)[1].split(")", 1)[0]
+    named = set(re.findall(r"`([a-z0-9_.]+)`", bullet))
+    assert named == {module.removeprefix("hotline.") for module in pure}

@@ -263,3 +263,10 @@ def test_without_a_key_file_and_without_the_database_the_start_is_refused(
     [line] = output.strip().splitlines()[-1:]
     assert "pseudonym key file" in line
     assert "does not exist and the database cannot be checked" in line
+
+
+def test_the_readme_lists_every_setting() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("**Environment:**", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"`([A-Z][A-Z_0-9]+)`", table))
+    assert {variable_name(name) for name in Settings.model_fields} <= listed
