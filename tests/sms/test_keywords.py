@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.app import sms_hotline
 from hotline.config import PROJECT_ROOT, Settings
 from hotline.i18n.catalogs import load
 from hotline.sms import flow
 from hotline.telephony.segments import segments
+from hotline.wiring import sms_hotline
 
 CATALOGS = load(PROJECT_ROOT / "locales", Settings().languages)
 HOTLINE = sms_hotline(
