@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -46,19 +47,20 @@ class Remember:
         }
 
     def apply(self, session: Session) -> None:
-        row = session.get(CallerPreference, self.caller_key)
-        if row is None:
-            session.add(
-                CallerPreference(
-                    caller_key=self.caller_key,
-                    key_epoch=self.key_epoch,
-                    language=self.language,
-                    updated_at=self.at,
-                )
+        # One statement, insert or update: two texts of a new texter acted on at once
+        # must not collide on the key (the loser's transaction, and its text, would go).
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(self.upsert_table).values(**self.bulk_row())
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["caller_key"],
+                set_={
+                    "key_epoch": statement.excluded.key_epoch,
+                    "language": statement.excluded.language,
+                    "updated_at": statement.excluded.updated_at,
+                },
             )
-        else:
-            row.language, row.updated_at = self.language, self.at
-        session.flush()
+        )
         announce(session, "language", [f"{self.caller_key}={self.language}"])
 
 

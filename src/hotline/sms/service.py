@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from sqlalchemy import Engine, Table, delete, func
+from sqlalchemy import Engine, Table, delete, func, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,22 @@ from hotline.models import (
 )
 from hotline.news import announce
 from hotline.sms.cases import open_texter_keys
+
+
+def one_at_a_time(session: Session, *, contact_key: str) -> None:
+    """Hold this texter's texts back until this transaction ends (PostgreSQL).
+
+    Two texts of one texter acted on at once (two web processes, or a webhook that
+    got through late beside the spool's replay) would each find no open case and open
+    one each. SQLite lets one transaction write at a time, and one that read before
+    another wrote cannot write: there it is retried through the spool.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"texter|{contact_key}"},
+    )
 
 
 def seen(session: Session, *, message_sid: str) -> bool:
