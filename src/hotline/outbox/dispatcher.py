@@ -345,12 +345,10 @@ class Dispatcher:
             expired = partial(self._finish, row.id, status="expired", now=self._clock())
             self.unsettled.attempt(expired)
             return
-        slot = row.slot or self._clock()
-        wait = (slot - self._clock()).total_seconds()
-        if wait > 0:
-            self._sleep(wait)
-        # A row waits for its slot while held: one whose lease ran out meanwhile may be
-        # another dispatcher's now, and sending it here too would send it twice.
+        # Still ours? A row whose lease ran out before its turn may be another
+        # dispatcher's now, and sending it here too would send it twice. Asked before
+        # the wait for the slot (half a second at most, far within the lease), so the
+        # send leaves at the slot itself, not a database round trip after it.
         assert row.lease_until is not None
         until = self._clock() + self._settings.lease
         try:
@@ -364,6 +362,10 @@ class Dispatcher:
         if refusal is not None:
             self.unsettled.attempt(partial(self._refuse, row, refusal))
             return
+        slot = row.slot or self._clock()
+        wait = (slot - self._clock()).total_seconds()
+        if wait > 0:
+            self._sleep(wait)
         started = self._clock()
         self._pace.after_late_send(row.sender, slot, started)
         callback = self._settings.status_callback
