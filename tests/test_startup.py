@@ -9,7 +9,7 @@ import pytest
 
 from hotline import db
 from hotline.app import build_runtime
-from hotline.config import PROJECT_ROOT, Settings
+from hotline.config import PROJECT_ROOT, Settings, settings_from_environment
 from hotline.errors import CatalogError, ConfigError
 from hotline.privacy.pseudonym import Keyring
 from hotline.telephony.fake import FakeGateway
@@ -80,3 +80,15 @@ def test_a_corrupt_catalog_stops_start_up_naming_the_file(tmp_path: Path) -> Non
 def test_a_language_outside_the_registry_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="'xx'"):
         start(make(tmp_path, languages=["en", "xx"], voice_menu=["en"]))
+
+
+@pytest.mark.parametrize("seconds", ["7", "7200", "soon"])
+def test_an_outbox_lease_shorter_than_a_send_or_past_an_hour_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, seconds: str
+) -> None:
+    monkeypatch.setenv("HOTLINE_OUTBOX_LEASE_SECONDS", seconds)
+    with pytest.raises(ConfigError) as refused:
+        settings_from_environment()
+    (line,) = str(refused.value).splitlines()
+    assert line.startswith("HOTLINE_OUTBOX_LEASE_SECONDS ")
+    assert seconds not in line

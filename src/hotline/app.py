@@ -308,6 +308,7 @@ def make_dispatcher(settings: Settings, runtime: Runtime, *, workers: int = 1) -
         keyring=runtime.keyring,
         settings=DispatchSettings(
             rate_per_second=settings.sms_rate_per_second,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
             status_callback=f"{settings.public_url}{SMS_STATUS_PATH}",
             workers=workers,
             countries=frozenset(settings.sms_countries),

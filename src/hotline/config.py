@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     preference_refresh_seconds: float = Field(default=5.0, gt=0)
     sms_rate_per_second: float | None = Field(default=1.0, gt=0)
     sms_expiry_minutes: int = Field(default=60, ge=1)
+    # How long a dispatcher holds a row it claimed: a dispatcher that died holding it
+    # lets it go after this long. Longer than a request to Twilio may take (10 s).
+    outbox_lease_seconds: int = Field(default=120, ge=15, le=3600)
     # Texts answered per number in ten minutes, so a loop with another machine stops.
     sms_reply_cap: int = Field(default=5, ge=1)
     # A relayed text conversation nobody writes in for this long closes.

@@ -145,16 +145,22 @@ def texting(runtime: Runtime) -> Texting:
             fan_out=lambda: rapid_alerts.fan_out_soon(runtime.engine, rapid=runtime.rapid),
         ),
         cases=cases,
-        cannot_answer=lambda sender: _cannot_answer(runtime, sender),
+        cannot_answer=lambda text: _cannot_answer(runtime, text),
         send_later=lambda text, parts: _send_later(runtime, text, parts),
         deadline_ms=settings.database_deadline_ms,
     )
 
 
-def _cannot_answer(runtime: Runtime, sender: str) -> str:
-    """The text that tells a texter nothing can be done now, and whom to call."""
-    keys = runtime.keyring.pseudonyms(sender)
-    lang = runtime.preferences.language(keys) or runtime.settings.default_language
+def _cannot_answer(runtime: Runtime, text: Incoming) -> str:
+    """The text that tells a texter nothing can be done now, and whom to call: in the
+    language they chose before, else the one their keyword is in (AYUDA: Spanish)."""
+    keys = runtime.keyring.pseudonyms(text.sender)
+    keyword = runtime.sms.keyword(text.body, None)
+    lang = (
+        runtime.preferences.language(keys)
+        or (keyword[1] if keyword else None)
+        or runtime.settings.default_language
+    )
     backup = runtime.settings.backup_number or ""
     return runtime.catalogs.translator(lang)(sms_messages.FALLBACK, number=backup)
 

@@ -145,6 +145,12 @@ def test_with_neither_database_nor_spool_the_texter_is_given_a_number_to_call(
     spool.write_text("not a folder")  # the spool cannot be written
     with locked(hotline.engine):
         answer, _ = send(hotline, "AYUDA")
+    # In the language of the word they texted: AYUDA is Spanish.
+    assert answer == [
+        "Esta línea no puede responder mensajes ahora. Para ayuda urgente, llame al +13125550111."
+    ]
+    with locked(hotline.engine):
+        answer, _ = send(hotline, "URGENT", sender="+13125550178")
     assert answer == [
         "This hotline cannot answer texts right now. For urgent help, call +13125550111."
     ]

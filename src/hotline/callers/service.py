@@ -47,15 +47,20 @@ class Remember:
         }
 
     def apply(self, session: Session) -> None:
-        # One statement, not a read then an insert: two texts from one number acted on at
-        # once (one of them from the spool) must not collide on the key, which would look
-        # like a retried webhook and leave the other text not acted on.
+        # One statement, insert or update: two texts of a new texter acted on at once
+        # must not collide on the key (the loser's transaction, and its text, would go).
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        row = self.bulk_row()
-        statement = dialect.insert(self.upsert_table).values(row)
-        changed = {"language": row["language"], "updated_at": row["updated_at"]}
-        upsert = statement.on_conflict_do_update(index_elements=["caller_key"], set_=changed)
-        session.execute(upsert)
+        statement = dialect.insert(self.upsert_table).values(**self.bulk_row())
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["caller_key"],
+                set_={
+                    "key_epoch": statement.excluded.key_epoch,
+                    "language": statement.excluded.language,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
         announce(session, "language", [f"{self.caller_key}={self.language}"])
 
 

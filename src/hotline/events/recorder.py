@@ -63,7 +63,11 @@ class Recorder:
         self._engine = engine
         self._spool = spool
         self._pending: deque[Write] = deque()
+        # Held by one flush at a time, through its database and disk work.
         self._lock = threading.Lock()
+        # Held a moment by whoever changes the queue: webhooks add to it while a flush
+        # is writing out what it took.
+        self._queue = threading.Lock()
         self.dropped = 0
         self.failures = 0
         # Whether the last attempt to write to the database succeeded.
@@ -74,13 +78,14 @@ class Recorder:
         return len(self._pending)
 
     def record(self, writes: Iterable[Write]) -> None:
-        """Queue `writes`; never blocks, never raises."""
-        for write in writes:
-            if len(self._pending) >= MAX_PENDING:
-                # Losing the oldest bookkeeping is better than running out of memory.
-                self._pending.popleft()
-                self.dropped += 1
-            self._pending.append(write)
+        """Queue `writes`; never waits on the database or the disk, never raises."""
+        with self._queue:
+            for write in writes:
+                if len(self._pending) >= MAX_PENDING:
+                    # Losing the oldest bookkeeping is better than running out of memory.
+                    self._pending.popleft()
+                    self.dropped += 1
+                self._pending.append(write)
 
     def flush(self) -> int:
         """Apply what the spool holds, then what is queued; what the database does not
@@ -96,7 +101,8 @@ class Recorder:
                     return 0
                 self.writing = True
             while self._pending:
-                batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
+                with self._queue:
+                    batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
                 try:
                     try:
                         self._apply(batch)
@@ -111,25 +117,36 @@ class Recorder:
                     )
                     self._spill()
                     return written
-                for _ in batch:
-                    self._pending.popleft()
+                with self._queue:
+                    self._take(len(batch))
                 written += len(batch)
                 self.writing = True
         return written
 
     def _spill(self) -> None:
         """Move what is queued to the spool on disk, where a restart finds it; keep it
-        queued if the spool cannot take it either."""
+        queued if the spool cannot take it either. What is queued meanwhile stays queued,
+        for the next flush."""
         if self._spool is None or not self._pending:
             return
-        spoolable = [w for w in self._pending if self._spool.codec.knows(w)]
+        with self._queue:
+            taken = list(self._pending)
+        spoolable = [w for w in taken if self._spool.codec.knows(w)]
         try:
             self._spool.append(spoolable)
         except SpoolError:
             log.error("writes could be neither applied nor spooled; they stay in memory")
             return
-        kept = [w for w in self._pending if not self._spool.codec.knows(w)]
-        self._pending = deque(kept)
+        kept = [w for w in taken if not self._spool.codec.knows(w)]
+        with self._queue:
+            self._take(len(taken))
+            self._pending.extendleft(reversed(kept))
+
+    def _take(self, count: int) -> None:
+        """Drop the first `count` queued writes (a flush has them now); the caller holds
+        the queue's lock."""
+        for _ in range(min(count, len(self._pending))):
+            self._pending.popleft()
 
     def _apply(self, batch: list[Write]) -> None:
         with Session(self._engine) as session:

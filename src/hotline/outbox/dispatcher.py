@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine, exists, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,9 +35,10 @@ from hotline.outbox.deletions import Deletions
 from hotline.outbox.pace import HORIZON, Pace
 from hotline.outbox.refusals import Refusals
 from hotline.outbox.service import carrier_ref, place
+from hotline.outbox.unsettled import Unsettled
 from hotline.privacy.pseudonym import Keyring
 from hotline.privacy.vault import SealError, Vault
-from hotline.telephony.gateway import Gateway, Record
+from hotline.telephony.gateway import Gateway, Record, Sent
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,7 @@ class Dispatcher:
         self._sleep = sleep
         self.deletions = Deletions(engine=engine, gateway=gateway, vault=vault, clock=clock)
         self._pace = Pace(engine=engine, clock=clock, rate=settings.rate)
+        self.unsettled = Unsettled()
         self._refusals = Refusals(
             vault=vault,
             keyring=keyring,
@@ -141,6 +144,7 @@ class Dispatcher:
                 in_flight = {f for f in in_flight if not f.done()}
                 claimed: list[Claimed] = []
                 try:
+                    self.unsettled.retry()
                     if len(in_flight) < workers:
                         claimed = self.claim(limit=workers - len(in_flight))
                     if self._settings.delete_from_twilio and not claimed:
@@ -154,6 +158,7 @@ class Dispatcher:
     def run_once(self) -> int:
         """Expire, reclaim and send one batch of due rows, and make the deletions that
         are due. Returns how many rows were tried."""
+        self.unsettled.retry()
         claimed = self.claim()
         if self._settings.workers <= 1:
             for row in claimed:
@@ -216,15 +221,25 @@ class Dispatcher:
                 if held
                 else []
             )
-            session.commit()
-        opened = [
-            replace(claimed, lease_until=lease)
-            for row in rows
-            if (claimed := self._open(row, now)) is not None
-        ]
-        return self._slotted(opened)
+            try:
+                session.commit()
+            except SQLAlchemyError:
+                # The claim may have landed though its answer did not: let go of it.
+                self.unsettled.attempt(partial(self._release, held, [lease]))
+                raise
+        try:
+            opened = [
+                replace(claimed, lease_until=lease)
+                for row in rows
+                if (claimed := self._open(row, now)) is not None
+            ]
+            return self._slotted(opened, lease)
+        except SQLAlchemyError:
+            # Held and untried: back to the queue now rather than when the lease runs out.
+            self.unsettled.attempt(partial(self._release, held, [lease]))
+            raise
 
-    def _slotted(self, rows: list[Claimed]) -> list[Claimed]:
+    def _slotted(self, rows: list[Claimed], lease: datetime) -> list[Claimed]:
         """`rows` with their slots reserved, one reservation per sender; a row left without
         one (another dispatcher reserved the sender's close slots first) goes back to the
         queue untried."""
@@ -235,18 +250,21 @@ class Dispatcher:
         for sender, held in by_sender.items():
             slots = self._pace.reserve(sender, len(held))
             slotted += [replace(row, slot=slot) for row, slot in zip(held, slots, strict=False)]
-            for row in held[len(slots) :]:
-                self._unclaim(row)
+            self._release([row.id for row in held[len(slots) :]], [lease])
         order = {row.id: n for n, row in enumerate(rows)}
         return sorted(slotted, key=lambda row: (row.slot or row.expires_at, order[row.id]))
 
-    def _unclaim(self, row: Claimed) -> None:
+    def _release(self, ids: Sequence[int], leases: Sequence[datetime]) -> None:
+        """Rows back in the queue untried, those still held under one of `leases` (this
+        dispatcher's: when it ran out, another may hold the row now)."""
+        if not ids:
+            return
         with Session(self._engine) as session:
             session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id)
+                .where(col(OutboxMessage.id).in_(ids))
                 .where(col(OutboxMessage.status) == "sending")
-                .where(col(OutboxMessage.claimed_until) == row.lease_until)
+                .where(col(OutboxMessage.claimed_until).in_(leases))
                 .values(
                     status="pending",
                     claimed_until=None,
@@ -301,9 +319,9 @@ class Dispatcher:
             segments=row.segments,
         )
 
-    def _hold(self, row: Claimed) -> tuple[bool, str | None]:
-        """Renew this dispatcher's lease on `row` (False if it lost the row meanwhile),
-        and say why it must not go out now, if it must not."""
+    def _hold(self, row: Claimed, until: datetime) -> tuple[bool, str | None]:
+        """Renew this dispatcher's lease on `row` to `until` (False if it lost the row
+        meanwhile), and say why it must not go out now, if it must not."""
         with Session(self._engine) as session:
             refusal = self._refusals.refusal(
                 session, recipient=row.recipient, kind=row.kind, segments=row.segments
@@ -313,7 +331,7 @@ class Dispatcher:
                 .where(col(OutboxMessage.id) == row.id)
                 .where(col(OutboxMessage.status) == "sending")
                 .where(col(OutboxMessage.claimed_until) == row.lease_until)
-                .values(claimed_until=self._clock() + self._settings.lease)
+                .values(claimed_until=until)
             ).rowcount
             session.commit()
         return renewed == 1, refusal
@@ -326,21 +344,33 @@ class Dispatcher:
             log.warning("outbox unreachable mid-send", extra={"error": type(error).__name__})
 
     def _send(self, row: Claimed) -> None:
+        """Send `row`; what becomes of it is written down even if the database is away
+        at that moment (see Unsettled), so it is never sent twice for that."""
         if self._clock() >= aware(row.expires_at):
-            self._finish(row.id, status="expired", now=self._clock())
+            expired = partial(self._finish, row.id, status="expired", now=self._clock())
+            self.unsettled.attempt(expired)
+            return
+        # Still ours? A row whose lease ran out before its turn may be another
+        # dispatcher's now, and sending it here too would send it twice. Asked before
+        # the wait for the slot (half a second at most, far within the lease), so the
+        # send leaves at the slot itself, not a database round trip after it.
+        assert row.lease_until is not None
+        until = self._clock() + self._settings.lease
+        try:
+            held, refusal = self._hold(row, until)
+        except SQLAlchemyError:
+            # Whether or not the renewal landed, the row goes back untried.
+            self.unsettled.attempt(partial(self._release, [row.id], [row.lease_until, until]))
+            raise
+        if not held:
+            return
+        if refusal is not None:
+            self.unsettled.attempt(partial(self._refuse, row, refusal))
             return
         slot = row.slot or self._clock()
         wait = (slot - self._clock()).total_seconds()
         if wait > 0:
             self._sleep(wait)
-        # A row waits for its slot while held: one whose lease ran out meanwhile may be
-        # another dispatcher's now, and sending it here too would send it twice.
-        held, refusal = self._hold(row)
-        if not held:
-            return
-        if refusal is not None:
-            self._refuse(row, refusal)
-            return
         started = self._clock()
         self._pace.after_late_send(row.sender, slot, started)
         callback = self._settings.status_callback
@@ -355,9 +385,12 @@ class Dispatcher:
                     status_callback=f"{callback}?message={row.id}" if callback else None,
                 )
         except TelephonyError as error:
-            self._failed(row, error)
+            self.unsettled.attempt(partial(self._failed, row, error))
             return
-        now = self._clock()
+        self.unsettled.attempt(partial(self._sent, row, sent, self._clock()))
+
+    def _sent(self, row: Claimed, sent: Sent, now: datetime) -> None:
+        """Note that Twilio took `row`, and when to delete it from Twilio's logs."""
         self._finish(row.id, status=sent.status or "queued", now=now, sid=sent.sid)
         if self._settings.delete_from_twilio:
             # At the latest a day on; a final status callback brings it forward.
@@ -401,6 +434,7 @@ class Dispatcher:
             session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row.id)
+                .where(col(OutboxMessage.status) == "sending")
                 .values(
                     status="pending",
                     claimed_until=None,

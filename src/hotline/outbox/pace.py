@@ -17,10 +17,11 @@ from sqlmodel import Session, col
 from hotline.db import aware
 from hotline.models import SenderPace
 
-# How far ahead an idle sender's next slot is set, so committing the reservation never
-# eats into the gap before the next one; how late a send may start before the pace is
-# pushed back after it; how far ahead a slot may be reserved at all.
-LEAD = timedelta(milliseconds=30)
+# How far ahead an idle sender's next slot is set, so committing the reservation and
+# the dispatcher's last check of the row (a round trip each) never eat into the gap
+# before the next one; how late a send may start before the pace is pushed back after
+# it; how far ahead a slot may be reserved at all.
+LEAD = timedelta(milliseconds=100)
 LATE = timedelta(milliseconds=5)
 HORIZON = timedelta(milliseconds=500)
 

@@ -68,7 +68,8 @@ class Conversation:
         self, text: Incoming, keys: list[str], epochs: list[int], now: datetime, *, act: bool
     ) -> tuple[flow.Reply, bool]:
         with transaction(self.engine, deadline_ms=self.deadline_ms) as session:
-            sms_service.one_at_a_time(session, key=keys[0])
+            if act:
+                sms_service.one_at_a_time(session, contact_key=keys[0])
             first_time = act and not sms_service.seen(session, message_sid=text.sid)
             if first_time:
                 sms_service.receive(

@@ -28,12 +28,20 @@ from hotline.sms.cases import open_texter_keys
 from hotline.sms.drafts import texter_keys as drafting_keys
 
 
-def one_at_a_time(session: Session, *, key: str) -> None:
-    """Texts from one number are acted on one after another (PostgreSQL: a lock for this
-    transaction), so two at once (a webhook's late thread and the spool) never both open
-    a case or both miss what the other did."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
+def one_at_a_time(session: Session, *, contact_key: str) -> None:
+    """Hold this texter's texts back until this transaction ends (PostgreSQL).
+
+    Two texts of one texter acted on at once (two web processes, or a webhook that
+    got through late beside the spool's replay) would each find no open case and open
+    one each. SQLite lets one transaction write at a time, and one that read before
+    another wrote cannot write: there it is retried through the spool.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"texter|{contact_key}"},
+    )
 
 
 def seen(session: Session, *, message_sid: str) -> bool:

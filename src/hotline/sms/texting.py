@@ -39,7 +39,7 @@ class Texting:
     volunteers: Volunteers
     cases: Cases
     # Said when a text can be neither acted on nor kept for later: a number to call.
-    cannot_answer: Callable[[str], str]
+    cannot_answer: Callable[[Incoming], str]
     # Sends what a text deserved, by text, when its webhook's answer was another.
     send_later: Callable[[Incoming, Sequence[str]], None]
     deadline_ms: int | None = None
@@ -97,7 +97,7 @@ class Texting:
         try:
             spool.append([deferred])
         except SpoolError:
-            return [self.cannot_answer(text.sender)]
+            return [self.cannot_answer(text)]
         return answer
 
     def act_later(self, deferred: DeferredText) -> ActOn:
