@@ -84,9 +84,9 @@ CHECK_REQUESTS = 5
 # Below this share of answers with a <Message>, the figures measure some other path.
 MIN_MESSAGE_SHARE = 0.99
 
-# The project's own targets for the service on this path.
-TARGET_RATIO = 1.0
-TARGET_P99_MS = 30.0
+# The project's own targets for the service on this path: more texts a second than the
+# quickstart baseline, and its slowest answers no slower than the baseline's.
+TARGET_RATIO = 1.2
 
 # The service answers every text: its flood cap (default 5 per number in 10 minutes)
 # would otherwise silence most of them.
@@ -445,9 +445,9 @@ def targets(baseline: ServerReport, service: ServerReport) -> list[Target]:
             f"{ratio:.2f}x",
         ),
         Target(
-            f"service p99 < {TARGET_P99_MS:g} ms",
-            service.p99_ms < TARGET_P99_MS,
-            f"{service.p99_ms:.2f} ms",
+            "service p99 <= baseline p99",
+            service.p99_ms <= baseline.p99_ms,
+            f"{service.p99_ms:.2f} ms vs {baseline.p99_ms:.2f} ms",
         ),
     ]
 
