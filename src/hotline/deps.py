@@ -34,7 +34,7 @@ from hotline.sms.service import SmsMemory
 from hotline.sms.texting import Texting
 from hotline.telephony.gateway import Gateway
 from hotline.telephony.signature import SIGNATURE_HEADER, SignatureChecker
-from hotline.telephony.webhooks import FORM_TYPE, parse_form
+from hotline.telephony.webhooks import BODY, FORM_TYPE, parse_form
 from hotline.voice.intents import Hotline
 from hotline.voice.twiml import CallbackRenderer, Renderer
 
@@ -113,7 +113,9 @@ async def verified_form(request: Request, runtime: RuntimeDep) -> dict[str, list
     injection: Twilio waits on every one of them, and the injection costs more than
     the work.
     """
-    body = await request.body()
+    body = request.scope.get(BODY)
+    if body is None:
+        body = await request.body()
     content_type = request.headers.get("content-type", "")
     form = parse_form(body) if content_type.startswith(FORM_TYPE) else {}
     runtime.signatures.check(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hotline.telephony.webhooks import BODY
+
 KIB = 1024
 MIB = 1024 * KIB
 SIGNATURE_HEADER = b"x-twilio-signature"
@@ -98,6 +100,7 @@ class RequestLimits:
         except Refused as refused:
             await _refuse(send, refused)
             return
+        scope[BODY] = body
         await self._app(scope, _replay(body, receive), send)
 
     async def _admit(self, scope: Scope, rule: Rule) -> None:
@@ -118,27 +121,24 @@ class RequestLimits:
     async def _body(self, scope: Scope, receive: Receive, rule: Rule) -> bytes:
         if scope["method"] not in _BODY_METHODS:
             return b""
-        loop = asyncio.get_running_loop()
-        ends = loop.time() + self._deadline
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            remaining = ends - loop.time()
-            if remaining <= 0:
-                raise Refused(408, "the request body did not arrive in time")
-            try:
-                message = await asyncio.wait_for(receive(), remaining)
-            except TimeoutError:
-                raise Refused(408, "the request body did not arrive in time") from None
-            if message["type"] == "http.disconnect":
-                raise Refused(400, "the client went away")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > rule.max_body:
-                raise Refused(413, "request body too large")
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        try:
+            # One timer for the whole body, not one per chunk.
+            async with asyncio.timeout(self._deadline):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise Refused(400, "the client went away")
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > rule.max_body:
+                        raise Refused(413, "request body too large")
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            raise Refused(408, "the request body did not arrive in time") from None
         body = b"".join(chunks)
         content_type = dict(scope["headers"]).get(b"content-type", b"")
         if content_type.startswith(FORM_TYPE) and body.count(b"&") >= self._max_fields:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
 
 from hotline.errors import ConfigError, InvalidSignature
 from hotline.telephony.signature import SignatureChecker
@@ -159,3 +160,19 @@ def test_blank_and_repeated_fields_are_signed_as_twilio_signs_them() -> None:
 def test_the_form_parser_reads_what_parse_qs_reads(fields: dict[str, list[str]]) -> None:
     body = urlencode([(key, value) for key, values in fields.items() for value in values])
     assert parse_form(body.encode()) == parse_qs(body, keep_blank_values=True)
+
+
+@given(
+    st.text(max_size=40),
+    st.dictionaries(st.text(max_size=12), st.lists(st.text(max_size=12), min_size=1, max_size=3)),
+    st.text(min_size=1, max_size=20),
+)
+def test_the_signature_is_the_sdks_for_any_url_and_form(
+    url: str, params: dict[str, list[str]], token: str
+) -> None:
+    class MultiDict(dict[str, list[str]]):
+        def getall(self, key: str) -> list[str]:
+            return self[key]
+
+    sdk = RequestValidator(token).compute_signature(url, MultiDict(params))
+    assert checker(token=token).signature(url, params) == sdk

@@ -1,10 +1,13 @@
-"""Messaging TwiML, built with the SDK."""
+"""Messaging TwiML: the answer to every text the hotline receives.
+
+Built as a string rather than through the SDK's element tree: the answer to a text is
+one or two `<Message>`s, and the SDK spent as much on each as the rest of the webhook.
+The escaping is the element tree's own (tests compare the two on hostile text).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.i18n.catalogs import Catalogs
 from hotline.sms.messages import FALLBACK
@@ -18,13 +21,40 @@ def reply(text: str) -> str:
 def replies(texts: Sequence[str], *, status_callback: str | None = None) -> str:
     """One text message per entry of `texts`; none at all for an empty list. Each
     message's status goes to `status_callback`, so it can be deleted from Twilio."""
-    response = MessagingResponse()
-    for text in texts:
-        if status_callback:
-            response.message(text, action=status_callback, method="POST")
-        else:
-            response.message(text)
-    return str(response)
+    if not texts:
+        return f"{_DECLARATION}<Response />"
+    opening = (
+        f'<Message action="{_attribute(status_callback)}" method="POST"'
+        if status_callback
+        else "<Message"
+    )
+    messages = "".join(
+        f"{opening}>{_text(text)}</Message>" if text else f"{opening} />" for text in texts
+    )
+    return f"{_DECLARATION}<Response>{messages}</Response>"
+
+
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\t": "&#09;",
+    }
+)
+
+
+def _text(text: str) -> str:
+    return text.translate(_TEXT) if "&" in text or "<" in text or ">" in text else text
+
+
+def _attribute(value: str) -> str:
+    return value.translate(_ATTRIBUTE)
 
 
 def fallback_reply(*, catalogs: Catalogs, codes: list[str], numbers: tuple[str, ...]) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_plus
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Where the request limits leave a body they read whole, in the request's scope.
+BODY = "hotline.body"
 # STIR/SHAKEN: the originating carrier vouches that the caller may use this number.
 FULL_ATTESTATION = "TN-Validation-Passed-A"
 
