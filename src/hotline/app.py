@@ -226,7 +226,7 @@ def create_app(
     app.add_middleware(RequestLimits, authenticate=api_token_check(runtime))
     # Twilio's webhooks are plain routes: no dependency injection, no OpenAPI entry.
     # They come first, so routing reaches them without trying the others.
-    app.router.routes[0:0] = [*voice_routes, *sms_routes]
+    app.router.routes[0:0] = [*sms_routes, *voice_routes]
     _health_routes(app, runtime)
     _error_handlers(app, runtime)
     roster_router.install(app)

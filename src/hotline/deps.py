@@ -118,9 +118,12 @@ async def verified_form(request: Request, runtime: RuntimeDep) -> dict[str, list
         body = await request.body()
     content_type = request.headers.get("content-type", "")
     form = parse_form(body) if content_type.startswith(FORM_TYPE) else {}
+    # The path and query as the server read them, not request.url (a URL rebuilt from
+    # the Host header, which the signature check never uses).
+    scope = request.scope
     runtime.signatures.check(
-        path=request.url.path,
-        query=request.url.query,
+        path=scope["path"],
+        query=scope["query_string"].decode("latin-1"),
         params=form,
         signature=request.headers.get(SIGNATURE_HEADER),
     )

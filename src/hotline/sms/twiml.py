@@ -8,6 +8,7 @@ The escaping is the element tree's own (tests compare the two on hostile text).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from hotline.i18n.catalogs import Catalogs
 from hotline.sms.messages import FALLBACK
@@ -53,6 +54,7 @@ def _text(text: str) -> str:
     return text.translate(_TEXT) if "&" in text or "<" in text or ">" in text else text
 
 
+@lru_cache(maxsize=64)
 def _attribute(value: str) -> str:
     return value.translate(_ATTRIBUTE)
 
