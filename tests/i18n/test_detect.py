@@ -55,3 +55,7 @@ def test_until_the_models_are_loaded_every_guess_is_unsure() -> None:
     cold = LanguageGuess({code: REGISTRY[code] for code in ("ru", "uk", "pl")})
     assert not cold.ready
     assert cold("сегодня утром забрали моего мужа") is None
+
+
+def test_a_curly_apostrophe_tells_a_language_as_a_straight_one_does(guess: LanguageGuess) -> None:
+    assert guess("j’ai besoin d’un avocat") == guess("j'ai besoin d'un avocat") == "fr"

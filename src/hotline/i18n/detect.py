@@ -10,12 +10,16 @@ names (Chicago's Pulaski, Kedzie and Cermak read as Polish). So before guessing,
 that are no help are set aside: numbers, capitalised names after the first word, and
 acronyms (ICE, DHS). What is left must be two different words (one is enough in a
 script only one enabled language is written in, Chinese or Arabic), and the best
-language must reach THRESHOLD of the confidence; otherwise the guess is "unsure" and
-the texter gets the language menu. tests/i18n/language_samples.py is the table of short
-texts the threshold was chosen on (tests/i18n/test_detect.py).
+language must reach THRESHOLD of the confidence. When it does not, a modelled language's
+own `[detect]` words may still decide it (two of them, as for Haitian: French texts of
+four short words are where the models hesitate); otherwise the guess is "unsure" and the
+texter gets the language menu. tests/i18n/language_samples.py is the table of short texts
+the threshold was chosen on (tests/i18n/test_detect.py).
 
-The models take a couple of seconds and some 250 MB to load: the service loads them once
-per process as it starts (`warm()`); until they are loaded every guess is "unsure".
+The models are lingua's low-accuracy ones (trigrams only): about 30 MB and a twentieth of
+a second to load, where the full ones took some 260 MB in every web process and two
+seconds. On the table they are as often right once the threshold is raised. The service
+loads them once per process as it starts (`warm()`); until then every guess is "unsure".
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from lingua import Language as LinguaLanguage
 
 from hotline.i18n.languages import Language
 
-# In the table, once names are set aside, every wrong guess stays under 0.5 and all but
-# one right guess is over 0.7: 0.6 keeps a margin on both sides (the one right guess
-# under it, a French "aidez-moi s'il vous plaît" at 0.58, gets the language menu).
-THRESHOLD = 0.6
-# Hint words that decide a language the models do not know.
+# In the table, once names are set aside, the one wrong guess is at 0.73 (a French
+# "aidez-moi s'il vous plaît" read as English) and all but one right guess over 0.9: 0.8
+# keeps a margin on both sides (the one right guess under it, a French "j'ai besoin d'un
+# avocat" at 0.68, and the wrong one are told by French [detect] words instead).
+THRESHOLD = 0.8
+# Hint words that decide a language: one the models do not know, or one they were unsure of.
 HINTS_NEEDED = 2
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\S+")
 _lock = threading.Lock()
@@ -49,7 +54,8 @@ def _known(code: str) -> LinguaLanguage | None:
 
 
 def _upper(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.upper())
+    # Phones type a curly apostrophe (j’ai) as often as a straight one.
+    decomposed = unicodedata.normalize("NFKD", word.upper().replace("’", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -79,11 +85,14 @@ class LanguageGuess:
     def __init__(self, languages: Mapping[str, Language], *, threshold: float = THRESHOLD):
         self._threshold = threshold
         self._modelled = {code: found for code in languages if (found := _known(code))}
-        self._hints = {
+        hints = {
             code: frozenset(_upper(word) for word in language.detect)
             for code, language in languages.items()
-            if code not in self._modelled and language.detect
+            if language.detect
         }
+        # Decide before the models (they do not know the language), and after them.
+        self._hints = {code: words for code, words in hints.items() if code not in self._modelled}
+        self._second = {code: words for code, words in hints.items() if code in self._modelled}
         self._key = tuple(sorted(self._modelled))
         self._codes = {language: code for code, language in self._modelled.items()}
 
@@ -99,6 +108,7 @@ class LanguageGuess:
             if self._key not in _detectors:
                 _detectors[self._key] = (
                     LanguageDetectorBuilder.from_languages(*self._modelled.values())
+                    .with_low_accuracy_mode()
                     .with_preloaded_language_models()
                     .build()
                 )
@@ -106,7 +116,8 @@ class LanguageGuess:
     def __call__(self, text: str) -> str | None:
         """The language `text` is written in, or None when the guess is unsure."""
         words = telling_words(text)
-        hinted = self._hinted(words)
+        upper = [_upper(word) for word in words]
+        hinted = _hinted(upper, self._hints)
         if hinted is not None:
             return hinted
         if len(words) < 2 and not (words and _own_script(text)):
@@ -116,12 +127,13 @@ class LanguageGuess:
             return None
         values = detector.compute_language_confidence_values(" ".join(words))
         if not values or values[0].value < self._threshold:
-            return None
+            return _hinted(upper, self._second)
         return self._codes.get(values[0].language)
 
-    def _hinted(self, words: list[str]) -> str | None:
-        upper = [_upper(word) for word in words]
-        for code, hints in self._hints.items():
-            if sum(word in hints for word in upper) >= HINTS_NEEDED:
-                return code
-        return None
+
+def _hinted(upper: list[str], languages: Mapping[str, frozenset[str]]) -> str | None:
+    """The language HINTS_NEEDED of `upper` are hint words of, if one."""
+    for code, hints in languages.items():
+        if sum(word in hints for word in upper) >= HINTS_NEEDED:
+            return code
+    return None
