@@ -15,5 +15,5 @@ NOT_AVAILABLE = N_(
 LOCKED_OUT = N_(
     "sms",
     "Hotline: volunteer %(name)s (roster id %(id)s) sent 5 wrong codes within an hour. "
-    "Their ACCEPT is paused for an hour.",
+    "Their ACCEPT and GO are paused for an hour.",
 )
