@@ -57,6 +57,8 @@ class LoadResult:
     calls: int = 0
     reports: int = 0
     texts: int = 0
+    # Texts that are a report in themselves (REPORTE with a place): each one a report kept.
+    text_reports: int = 0
     # How long the texts took to send: more than the load's seconds when it fell behind.
     seconds: float = 0.0
 
@@ -68,6 +70,7 @@ class LoadResult:
         self.calls += other.calls
         self.reports += other.reports
         self.texts += other.texts
+        self.text_reports += other.text_reports
 
 
 class Poster:
@@ -187,7 +190,7 @@ async def _texts(job: LoadJob) -> LoadResult:
                 "AccountSid": "AC" + "0" * 32,
                 "From": TEXTERS[n % len(TEXTERS)],
                 "To": HOTLINE,
-                "Body": rng.choice(TEXTS),
+                "Body": (body := rng.choice(TEXTS)),
                 "NumMedia": "0",
                 "NumSegments": "1",
                 "ApiVersion": "2010-04-01",
@@ -198,6 +201,7 @@ async def _texts(job: LoadJob) -> LoadResult:
             pending.add(task)
             task.add_done_callback(pending.discard)
             result.texts += 1
+            result.text_reports += body.startswith("REPORTE")
         await asyncio.gather(*pending)
         result.seconds = time.monotonic() - start
     return result
