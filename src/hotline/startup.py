@@ -18,7 +18,7 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from hotline import db, migrate
@@ -101,9 +101,18 @@ def open_keys(settings: Settings, engine: Engine, *, reachable: bool, create: bo
     keyring = load_keyring(path, epoch_days=settings.pseudonym_epoch_days, create=create)
     if reachable:
         _, secret = settings.require_secrets()
-        with db.transaction(engine) as session:
-            keycheck.require(session, keyring=keyring, vault=Vault(secret), now=datetime.now(UTC))
+        try:
+            _check_keys(engine, keyring, Vault(secret))
+        except IntegrityError:
+            # Another process starting at the same moment wrote the first proofs: check
+            # these keys against its proofs instead.
+            _check_keys(engine, keyring, Vault(secret))
     return keyring
+
+
+def _check_keys(engine: Engine, keyring: Keyring, vault: Vault) -> None:
+    with db.transaction(engine) as session:
+        keycheck.require(session, keyring=keyring, vault=vault, now=datetime.now(UTC))
 
 
 def unreachable(engine: Engine) -> str | None:

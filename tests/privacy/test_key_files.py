@@ -6,18 +6,21 @@ import base64
 import json
 import multiprocessing
 import stat
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from hotline import db
 from hotline.config import Settings
 from hotline.errors import ConfigError
-from hotline.models import OptOut
+from hotline.models import KeyCheck, OptOut
+from hotline.privacy import keycheck
 from hotline.privacy.pseudonym import KeyFileError, epoch_of, load_keyring
+from hotline.privacy.vault import Vault
 from hotline.startup import key_file, open_keys, prepare
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -150,3 +153,31 @@ def test_a_prepared_start_keeps_the_data_folder_private(tmp_path: Path) -> None:
     database = tmp_path / "data" / "hotline.db"
     assert stat.S_IMODE(database.stat().st_mode) & 0o077 == 0
     assert stat.S_IMODE(key_file(settings).stat().st_mode) == 0o600
+
+
+def test_processes_starting_together_on_an_empty_database_all_start(
+    settings: Settings, engine: Engine
+) -> None:
+    """Web processes and workers started at once (a compose file does) each write the
+    keys' proofs on first start: the one that loses the race checks the winner's instead
+    of stopping."""
+    keyring = open_keys(settings, engine, reachable=True, create=False)
+    with db.transaction(engine) as session:
+        session.exec(delete(KeyCheck))  # type: ignore[call-overload]
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            open_keys(settings, engine, reachable=True, create=False)
+        except BaseException as error:
+            failures.append(error)
+
+    _, secret = settings.require_secrets()
+    with db.transaction(engine) as session:
+        keycheck.record(session, keyring=keyring, vault=Vault(secret), now=NOW)
+        other = threading.Thread(target=start)
+        other.start()
+        other.join(0.5)
+    other.join(10)
+    assert not other.is_alive()
+    assert failures == []

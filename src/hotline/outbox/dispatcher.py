@@ -139,6 +139,9 @@ class Dispatcher:
         """Send until `stop` is set, resting `idle` seconds when nothing is due."""
         workers = max(self._settings.workers, 1)
         in_flight: set[Future[None]] = set()
+        # Deletions from Twilio run beside the sends, in one of the workers, never in this
+        # loop: a drain of alerts must not stall while thousands of texts are deleted.
+        deleting: Future[None] | None = None
         with ThreadPoolExecutor(workers, thread_name_prefix="hotline-send") as pool:
             while not stop.is_set():
                 in_flight = {f for f in in_flight if not f.done()}
@@ -147,11 +150,14 @@ class Dispatcher:
                     self.unsettled.retry()
                     if len(in_flight) < workers:
                         claimed = self.claim(limit=workers - len(in_flight))
-                    if self._settings.delete_from_twilio and not claimed:
-                        self.deletions.run_due()
                 except SQLAlchemyError as error:
                     log.warning("outbox unreachable", extra={"error": type(error).__name__})
                 in_flight |= {pool.submit(self._send_logged, row) for row in claimed}
+                idle_now = not claimed and len(in_flight) < workers
+                if self._settings.delete_from_twilio and idle_now:
+                    if deleting is None or deleting.done():
+                        deleting = pool.submit(self._delete_logged)
+                        in_flight.add(deleting)
                 if not claimed:
                     stop.wait(idle if not in_flight else 0.05)
 
@@ -335,6 +341,12 @@ class Dispatcher:
             ).rowcount
             session.commit()
         return renewed == 1, refusal
+
+    def _delete_logged(self) -> None:
+        try:
+            self.deletions.run_due()
+        except SQLAlchemyError as error:
+            log.warning("deletions unreachable", extra={"error": type(error).__name__})
 
     def _send_logged(self, row: Claimed) -> None:
         try:
