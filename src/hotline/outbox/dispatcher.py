@@ -153,11 +153,11 @@ class Dispatcher:
                 except SQLAlchemyError as error:
                     log.warning("outbox unreachable", extra={"error": type(error).__name__})
                 in_flight |= {pool.submit(self._send_logged, row) for row in claimed}
-                idle_now = not claimed and len(in_flight) < workers
-                if self._settings.delete_from_twilio and idle_now:
-                    if deleting is None or deleting.done():
-                        deleting = pool.submit(self._delete_logged)
-                        in_flight.add(deleting)
+                room = not claimed and len(in_flight) < workers
+                deleted = deleting is None or deleting.done()
+                if self._settings.delete_from_twilio and room and deleted:
+                    deleting = pool.submit(self._delete_logged)
+                    in_flight.add(deleting)
                 if not claimed:
                     stop.wait(idle if not in_flight else 0.05)
 
