@@ -31,6 +31,7 @@ from hotline.rapid.recognise import SightingWords
 from hotline.rights import resources
 from hotline.routing.service import RecordCall
 from hotline.sms import messages as sms_messages
+from hotline.sms.answering import Answering
 from hotline.sms.cases import Cases
 from hotline.sms.conversation import Conversation
 from hotline.sms.fast import FastPath
@@ -98,40 +99,29 @@ def texting(runtime: Runtime) -> Texting:
 
     cases = Cases(alerts=runtime.alerts, idle=timedelta(minutes=settings.sms_case_idle_minutes))
     reports = RapidTexts(rapid=runtime.rapid, memory=runtime.sms_memory)
-    countries = frozenset(settings.sms_countries)
+    shared = Answering(
+        memory=runtime.sms_memory,
+        preferences=runtime.preferences,
+        keyring=runtime.keyring,
+        roster=runtime.roster,
+        hotline=runtime.sms,
+        render=render,
+        reply_cap=settings.sms_reply_cap,
+        countries=frozenset(settings.sms_countries),
+        rights=runtime.rights_ledger,
+        rights_per_day=settings.rights_texts_per_day,
+    )
     return Texting(
         engine=runtime.engine,
         keyring=runtime.keyring,
         roster=runtime.roster,
         volunteer_key=volunteer_key,
-        fast=FastPath(
-            memory=runtime.sms_memory,
-            preferences=runtime.preferences,
-            recorder=runtime.recorder,
-            keyring=runtime.keyring,
-            roster=runtime.roster,
-            volunteer_key=volunteer_key,
-            hotline=runtime.sms,
-            render=render,
-            reply_cap=settings.sms_reply_cap,
-            countries=countries,
-            rights=runtime.rights_ledger,
-            rights_per_day=settings.rights_texts_per_day,
-        ),
+        fast=FastPath(shared=shared, recorder=runtime.recorder, volunteer_key=volunteer_key),
         conversation=Conversation(
             engine=runtime.engine,
-            memory=runtime.sms_memory,
-            preferences=runtime.preferences,
-            keyring=runtime.keyring,
-            roster=runtime.roster,
+            shared=shared,
             cases=cases,
             reports=reports,
-            hotline=runtime.sms,
-            render=render,
-            reply_cap=settings.sms_reply_cap,
-            countries=countries,
-            rights=runtime.rights_ledger,
-            rights_per_day=settings.rights_texts_per_day,
             deadline_ms=settings.database_deadline_ms,
         ),
         volunteers=Volunteers(

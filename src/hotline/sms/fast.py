@@ -3,19 +3,17 @@ spooled, so a texter never waits on the database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hotline.callers.service import PreferenceCache, Remember
+from hotline.callers.service import Remember
 from hotline.events.recorder import Recorder, Write
-from hotline.outbox.caps import RightsCounted, RightsLedger
-from hotline.privacy.pseudonym import Keyring
-from hotline.routing.service import RosterCache
+from hotline.outbox.caps import RightsCounted
 from hotline.sms import flow, messages
 from hotline.sms import service as sms_service
+from hotline.sms.answering import Answering
 from hotline.sms.inbound import Incoming
-from hotline.sms.service import SmsMemory
 from hotline.telephony.numbers import region
 
 
@@ -23,35 +21,29 @@ from hotline.telephony.numbers import region
 class FastPath:
     """The texts memory can answer; built once at start-up."""
 
-    memory: SmsMemory
-    preferences: PreferenceCache
+    shared: Answering
     recorder: Recorder
-    keyring: Keyring
-    roster: RosterCache
     # A volunteer's number's fingerprint: their texts take the database path.
     volunteer_key: Callable[[str], str]
-    hotline: flow.SmsHotline
-    render: Callable[[flow.Text], str]
-    reply_cap: int
-    countries: Collection[str]
-    rights: RightsLedger
-    rights_per_day: int
 
     def answer(self, text: Incoming) -> list[str] | None:
         """The answer from memory; None: take the database path."""
-        memory = self.memory
-        if not memory.ready or self.volunteer_key(text.sender) in self.roster.snapshot.phone_keys:
+        memory = self.shared.memory
+        if (
+            not memory.ready
+            or self.volunteer_key(text.sender) in self.shared.roster.snapshot.phone_keys
+        ):
             return None
         now = datetime.now(UTC)
-        epochs = self.keyring.live_epochs(now)
-        keys = [self.keyring.pseudonym(text.sender, epoch=epoch) for epoch in epochs]
+        epochs = self.shared.keyring.live_epochs(now)
+        keys = [self.shared.keyring.pseudonym(text.sender, epoch=epoch) for epoch in epochs]
         if any(key in memory.opted_out for key in keys) or memory.routed(keys):
             return None
         reply = self._reply(text, keys, now)
         if reply.durable:
             return None
-        texts = [self.render(part) for part in reply.texts]
-        may_answer = region(text.sender) in self.countries
+        texts = [self.shared.render(part) for part in reply.texts]
+        may_answer = region(text.sender) in self.shared.countries
         if not memory.first_time(text.sid):
             # A retried webhook: answered again, acted on once.
             return texts if may_answer else []
@@ -60,12 +52,12 @@ class FastPath:
         lang = reply.language()
         if lang is not None:
             writes.append(Remember(keys[0], epochs[0], lang, now))
-            self.preferences.remember(keys[0], lang, now)
+            self.shared.preferences.remember(keys[0], lang, now)
         if reply.has(flow.CountRights):
             writes.append(RightsCounted(keys[0], epochs[0], now))
-            self.rights.add(keys[0], now)
+            self.shared.rights.add(keys[0], now)
         self.recorder.record(writes)
-        if not may_answer or memory.count(keys[0], now) > self.reply_cap:
+        if not may_answer or memory.count(keys[0], now) > self.shared.reply_cap:
             return []
         return texts
 
@@ -75,28 +67,32 @@ class FastPath:
         if volunteer:
             return []
         now = datetime.now(UTC)
-        keys = self.keyring.pseudonyms(text.sender, at=now)
-        if any(key in self.memory.opted_out for key in keys):
+        keys = self.shared.keyring.pseudonyms(text.sender, at=now)
+        if any(key in self.shared.memory.opted_out for key in keys):
             return []
         reply = self._reply(text, keys, now)
-        if region(text.sender) not in self.countries:
+        if region(text.sender) not in self.shared.countries:
             return []
-        if self.memory.routed(keys):
+        if self.shared.memory.routed(keys):
             # Their volunteer (or the report under way) will have it once the database does.
             return []
         if reply.has(flow.AskForHelp):
             return self._case_opened(reply)
-        return [self.render(part) for part in reply.texts]
+        return [self.shared.render(part) for part in reply.texts]
 
     def _case_opened(self, reply: flow.Reply) -> list[str]:
         asked = next(e for e in reply.effects if isinstance(e, flow.AskForHelp))
-        lang = asked.lang if asked.lang in self.hotline.languages else self.hotline.default_language
-        return [self.render(flow.Text(messages.CASE_OPENED, lang))]
+        lang = (
+            asked.lang
+            if asked.lang in self.shared.hotline.languages
+            else self.shared.hotline.default_language
+        )
+        return [self.shared.render(flow.Text(messages.CASE_OPENED, lang))]
 
     def _reply(self, text: Incoming, keys: list[str], now: datetime) -> flow.Reply:
-        known = self.preferences.language(keys, now=now)
+        known = self.shared.preferences.language(keys, now=now)
         texter = flow.Texter(
-            language=known if known in self.hotline.languages else None,
-            rights_left=self.rights.count(keys, now) < self.rights_per_day,
+            language=known if known in self.shared.hotline.languages else None,
+            rights_left=self.shared.rights.count(keys, now) < self.shared.rights_per_day,
         )
-        return flow.respond(texter, flow.Inbound(text.body, text.media), self.hotline)
+        return flow.respond(texter, flow.Inbound(text.body, text.media), self.shared.hotline)

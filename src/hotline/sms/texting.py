@@ -126,7 +126,7 @@ class Texting:
             quiet = self.cases.quiet(session, now=now)
             for found in quiet:
                 self.cases.end(session, found=found, now=now, tell_texter=True)
-                self.conversation.memory.change("close_case", [found.case.texter_key])
+                self.conversation.shared.memory.change("close_case", [found.case.texter_key])
         return len(quiet)
 
     def realert_cases(self) -> int:
