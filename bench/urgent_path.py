@@ -396,7 +396,7 @@ def on_call(runtime: Runtime, codes: list[str]) -> None:
     with Session(runtime.engine) as session:
         for index, code in enumerate(codes):
             phone = fictional(VOLUNTEER_BASE + index)
-            key = vault.fingerprint(phone, purpose="volunteer")
+            key = vault.volunteer_key(phone)
             volunteer = Volunteer(
                 name=f"Volunteer {code}",
                 phone_sealed=vault.seal(phone, place=volunteer_phone_place(key)),

@@ -94,9 +94,6 @@ def texting(runtime: Runtime) -> Texting:
             return text.raw
         return catalogs.translator(text.lang)(text.message, **dict(text.params))
 
-    def volunteer_key(number: str) -> str:
-        return runtime.vault.fingerprint(number, purpose="volunteer")
-
     cases = Cases(alerts=runtime.alerts, idle=timedelta(minutes=settings.sms_case_idle_minutes))
     reports = RapidTexts(rapid=runtime.rapid, memory=runtime.sms_memory)
     shared = Answering(
@@ -115,8 +112,10 @@ def texting(runtime: Runtime) -> Texting:
         engine=runtime.engine,
         keyring=runtime.keyring,
         roster=runtime.roster,
-        volunteer_key=volunteer_key,
-        fast=FastPath(shared=shared, recorder=runtime.recorder, volunteer_key=volunteer_key),
+        volunteer_key=runtime.vault.volunteer_key,
+        fast=FastPath(
+            shared=shared, recorder=runtime.recorder, volunteer_key=runtime.vault.volunteer_key
+        ),
         conversation=Conversation(
             engine=runtime.engine,
             shared=shared,

@@ -67,6 +67,6 @@ class Refusals:
         """A backup number or a volunteer's own: never capped."""
         if number in self._exempt:
             return True
-        key = self._vault.fingerprint(number, purpose="volunteer")
+        key = self._vault.volunteer_key(number)
         found = session.exec(select(Volunteer.id).where(Volunteer.phone_key == key)).first()
         return found is not None

@@ -28,6 +28,10 @@ def _derive(secret: bytes, *, info: bytes = b"hotline vault v1") -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
 
+# The purpose of the fingerprints that find volunteers by number.
+VOLUNTEER_PURPOSE = "volunteer"
+
+
 class Vault:
     """Seals and opens short values such as a phone number or a message."""
 
@@ -42,6 +46,11 @@ class Vault:
         """
         message = f"{purpose}:{value.strip()}".encode()
         return hmac.new(self._fingerprints, message, hashlib.sha256).hexdigest()[:32]
+
+    def volunteer_key(self, number: str) -> str:
+        """The fingerprint that finds a volunteer by their E.164 `number` (the roster keeps
+        it; texts and the outbox look volunteers up by it)."""
+        return self.fingerprint(number, purpose=VOLUNTEER_PURPOSE)
 
     def seal(self, value: str, *, place: str) -> bytes:
         """`value` encrypted for `place`."""

@@ -35,7 +35,6 @@ from hotline.routing import service as routing_service
 from hotline.routing.oncall import ShiftSpec, occurrences
 
 HINT_MASK = "•••"
-PHONE_PURPOSE = "volunteer"
 # More would all but give the number away to someone holding a list of numbers.
 HINT_DIGITS = 2
 
@@ -62,7 +61,7 @@ def phone_hint(number: str) -> str:
 
 def phone_key(*, vault: Vault, number: str) -> str:
     """The fingerprint that finds a volunteer by their E.164 `number`."""
-    return vault.fingerprint(number, purpose=PHONE_PURPOSE)
+    return vault.volunteer_key(number)
 
 
 def enabled_languages(codes: Iterable[str], *, enabled: Collection[str]) -> list[str]:
